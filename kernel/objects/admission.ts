@@ -1,0 +1,16 @@
+// Admission: the one set of defaulting and validation rules every write goes through, whether it
+// comes from the API server or from a plugin's store client.
+import type { KubeObject, ResourceKey } from './types.js';
+
+export type AdmissionOperation = 'CREATE' | 'UPDATE';
+
+export interface Admission {
+  /**
+   * Returns the object to store (defaulted), or throws a StatusError (Invalid, Forbidden, ...).
+   * `old` is the stored object on UPDATE. Must not mutate `old`.
+   */
+  admit(res: ResourceKey, obj: KubeObject, old: KubeObject | undefined, op: AdmissionOperation): KubeObject | Promise<KubeObject>;
+}
+
+/** Accepts everything unchanged: for stores that hold kernel-internal records only. */
+export const admitAll: Admission = { admit: (_res, obj) => obj };
