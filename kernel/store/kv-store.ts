@@ -105,8 +105,7 @@ export class KvObjectStore implements ObjectStore {
         if (isWrongSequence(e)) throw errors.alreadyExists(resourceKeyString(res), name);
         throw e;
       }
-      this.noteWrite(rev);
-      admitted.metadata.resourceVersion = String(rev);
+      this.noteWrite(rev, admitted);
       return admitted;
     });
   }
@@ -128,7 +127,10 @@ export class KvObjectStore implements ObjectStore {
   ): Promise<T> {
     return this.timed('update', res, async () => {
       for (let attempt = 0; ; attempt++) {
-        const current = (await this.read(res, namespace, name)).object as T;
+        // First try from the cache (one round trip when it is fresh); a conflict means it was
+        // stale, so later attempts read straight from the bucket.
+        const cached = attempt === 0 ? this.cache.lookup(resourceToken(res), objectKey(res, namespace, name)) : undefined;
+        const current = (cached?.object ?? (await this.read(res, namespace, name)).object) as T;
         const next = await mutate(clone(current));
         if (next === undefined) return clone(current);
         next.metadata.resourceVersion = current.metadata.resourceVersion;
@@ -165,8 +167,7 @@ export class KvObjectStore implements ObjectStore {
           if (dopts.dryRun) return { object: next as T, deleted: false };
           try {
             const rev = await this.kv.update(objectKey(res, namespace, name), encodeObject(next), revision);
-            this.noteWrite(rev);
-            next.metadata.resourceVersion = String(rev);
+            this.noteWrite(rev, next);
             return { object: next as T, deleted: false };
           } catch (e) {
             if (isWrongSequence(e)) continue;
@@ -277,7 +278,9 @@ export class KvObjectStore implements ObjectStore {
     const name = obj.metadata?.name ?? '';
     const namespace = res.namespaced ? obj.metadata.namespace : undefined;
     const qualified = resourceKeyString(res);
-    const { object: current, revision } = await this.read(res, namespace, name);
+    const wanted = obj.metadata.resourceVersion ? parseRevision(obj.metadata.resourceVersion) : undefined;
+    const cached = wanted !== undefined ? this.cache.lookup(resourceToken(res), objectKey(res, namespace, name)) : undefined;
+    const { object: current, revision } = cached && cached.revision === wanted ? cached : await this.read(res, namespace, name);
     if (obj.metadata.resourceVersion && parseRevision(obj.metadata.resourceVersion) !== revision) {
       throw errors.conflict(qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
     }
@@ -317,8 +320,7 @@ export class KvObjectStore implements ObjectStore {
       if (isWrongSequence(e)) throw errors.conflict(qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
       throw e;
     }
-    this.noteWrite(rev);
-    admitted.metadata.resourceVersion = String(rev);
+    this.noteWrite(rev, admitted);
     return admitted;
   }
 
@@ -358,8 +360,9 @@ export class KvObjectStore implements ObjectStore {
     await this.cache.waitFor(target, this.opts.consistencyTimeoutMs);
   }
 
-  private noteWrite(rev: number): void {
+  private noteWrite(rev: number, written?: KubeObject): void {
     if (rev > this.lastWrite) this.lastWrite = rev;
+    if (written) written.metadata.resourceVersion = String(rev);
   }
 
   private async timed<T>(operation: string, res: ResourceKey, fn: () => Promise<T>): Promise<T> {

@@ -64,11 +64,11 @@ t.test('object store on a real nats-server', async (t) => {
 
   await t.test('generation bumps only on spec change', async (t) => {
     const D = { group: 'apps', resource: 'deployments', namespaced: true };
-    const d = await store.create(D, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'default' }, spec: { replicas: 1 } });
+    const d = await store.create<KubeObject>(D, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'default' }, spec: { replicas: 1 } });
     const s = await store.update(D, { ...d, status: { replicas: 1 } });
-    t.equal(s.metadata.generation, 1);
+    t.equal(s.metadata.generation as number, 1);
     const g = await store.update(D, { ...s, spec: { replicas: 2 } });
-    t.equal(g.metadata.generation, 2);
+    t.equal(g.metadata.generation as number, 2);
   });
 
   await t.test('guaranteedUpdate retries on conflict', async (t) => {
