@@ -5,6 +5,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { NatsBus } from './bus/nats-bus.js';
 import type { Bus } from './bus/types.js';
 import { createLogger, type Logger } from './log.js';
+import type { Admission } from './objects/admission.js';
 import type { ObjectStore } from './store/types.js';
 
 export interface KernelServicesOptions {
@@ -14,6 +15,8 @@ export interface KernelServicesOptions {
   /** An existing registry (the process's); a new one otherwise. */
   metrics?: Registry;
   logger?: Logger;
+  /** Defaulting and validation applied to every write (the API server's rules). */
+  admission?: Admission;
 }
 
 export interface KernelServices {
@@ -39,8 +42,16 @@ export async function connectKernelServices(opts: KernelServicesOptions): Promis
   const nc = await connectNats(opts.natsServers, opts.name);
   const metrics = opts.metrics ?? createProcessRegistry();
   const logger = opts.logger ?? createLogger({ component: opts.name });
-  const { openObjectStore } = await import('./store/mod.js');
-  const store = await openObjectStore(nc, { metrics, logger });
+  let store: ObjectStore;
+  try {
+    const { openObjectStore } = await import('./store/mod.js');
+    // Plugins in their own thread or process get the same rules as the API server by default.
+    const admission = opts.admission ?? (await defaultAdmission());
+    store = await openObjectStore(nc, { metrics, logger, admission });
+  } catch (e) {
+    await nc.close().catch(() => undefined);
+    throw e;
+  }
   return {
     nc,
     bus: new NatsBus(nc),
@@ -52,4 +63,9 @@ export async function connectKernelServices(opts: KernelServicesOptions): Promis
       await nc.drain().catch(() => undefined);
     },
   };
+}
+
+async function defaultAdmission(): Promise<Admission> {
+  const [{ createAdmission }, { ResourceRegistry }] = await Promise.all([import('./objects/validation/mod.js'), import('./objects/registry.js')]);
+  return createAdmission(new ResourceRegistry());
 }

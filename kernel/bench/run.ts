@@ -8,6 +8,8 @@ const areas: Record<string, string> = {
   store: '../store/bench.js',
   api: '../api/bench.js',
   scheduler: '../../wasm/score/bench.js',
+  node: '../../plugins/node-agent/bench.js',
+  controllers: '../../plugins/controllers/bench.js',
 };
 
 export function parseBenchArgs(area: string, argv: string[]): BenchArgs {

@@ -155,7 +155,10 @@ export class KvObjectStore implements ObjectStore {
         if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
           throw errors.conflict(qualified, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
         }
-        const finalizers = [...new Set([...(current.metadata.finalizers ?? []), ...(dopts.addFinalizers ?? [])])];
+        // A namespace's spec.finalizers (`kubernetes`) hold it Terminating until the namespace
+        // controller has emptied it, as upstream.
+        const specFinalizers = res.resource === 'namespaces' && !res.group ? ((current.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) : [];
+        const finalizers = [...new Set([...(current.metadata.finalizers ?? []), ...specFinalizers, ...(dopts.addFinalizers ?? [])])];
         if (finalizers.length > 0) {
           if (current.metadata.deletionTimestamp && finalizers.length === (current.metadata.finalizers ?? []).length) {
             return { object: clone(current) as T, deleted: false };
@@ -163,7 +166,7 @@ export class KvObjectStore implements ObjectStore {
           const next = clone(current);
           next.metadata.finalizers = finalizers;
           next.metadata.deletionTimestamp ??= nowTimestamp();
-          next.metadata.deletionGracePeriodSeconds ??= 0;
+          next.metadata.deletionGracePeriodSeconds ??= dopts.gracePeriodSeconds ?? 0;
           if (dopts.dryRun) return { object: next as T, deleted: false };
           try {
             const rev = await this.kv.update(objectKey(res, namespace, name), encodeObject(next), revision);
@@ -290,7 +293,6 @@ export class KvObjectStore implements ObjectStore {
     const meta = obj.metadata;
     meta.uid = current.metadata.uid;
     meta.creationTimestamp = current.metadata.creationTimestamp;
-    meta.generation = (current.metadata.generation ?? 1) + (specChanged(current, obj) ? 1 : 0);
     if (current.metadata.deletionTimestamp) {
       meta.deletionTimestamp = current.metadata.deletionTimestamp;
       meta.deletionGracePeriodSeconds = current.metadata.deletionGracePeriodSeconds;
@@ -300,6 +302,8 @@ export class KvObjectStore implements ObjectStore {
     }
     if (!res.namespaced) delete meta.namespace;
     const admitted = (await this.opts.admission.admit(res, obj, current, 'UPDATE')) as T;
+    // Compared after defaulting, so re-sending an unchanged manifest does not bump it.
+    admitted.metadata.generation = (current.metadata.generation ?? 1) + (specChanged(current, admitted) ? 1 : 0);
     if (wopts.dryRun) return admitted;
     const key = objectKey(res, namespace, name);
     if (admitted.metadata.deletionTimestamp && (admitted.metadata.finalizers ?? []).length === 0) {

@@ -10,6 +10,8 @@ export interface WriteOptions {
 export interface DeleteOptions extends WriteOptions {
   /** Delete only if the stored object still has this uid / resourceVersion (409 Conflict otherwise). */
   preconditions?: { uid?: string; resourceVersion?: string };
+  /** Recorded as metadata.deletionGracePeriodSeconds when finalizers keep the object (pods: the node agent's grace). */
+  gracePeriodSeconds?: number;
   /** Finalizer to add before deletion starts (e.g. `foregroundDeletion`, `orphan`). */
   addFinalizers?: string[];
 }

@@ -1,10 +1,28 @@
 // Writing responses: JSON bodies and Kubernetes Status errors.
-import type { ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StatusError, errors } from '../../objects/status.js';
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
   const data = Buffer.from(JSON.stringify(body));
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': data.length, 'Cache-Control': 'no-cache, private' });
+  res.end(data);
+}
+
+/**
+ * Like sendJson, with an ETag from the content and 304 Not Modified when the client already has
+ * it (discovery documents: kubectl revalidates its cache instead of downloading them again).
+ */
+export function sendJsonCacheable(req: IncomingMessage, res: ServerResponse, body: unknown, contentType = 'application/json'): void {
+  const data = Buffer.from(JSON.stringify(body));
+  const etag = `"${createHash('sha256').update(contentType).update(data).digest('hex').slice(0, 32)}"`;
+  const headers = { ETag: etag, 'Cache-Control': 'no-cache, private', Vary: 'Accept' };
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(200, { ...headers, 'Content-Type': contentType, 'Content-Length': data.length });
   res.end(data);
 }
 

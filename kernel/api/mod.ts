@@ -1,0 +1,47 @@
+// The API server assembled: HTTP layer + REST handlers + patch, printers and schemas.
+import type { ResourceRegistry } from '../objects/registry.js';
+import { openApiV3Documents, unknownFields } from '../objects/schema/mod.js';
+import type { Logger } from '../log.js';
+import type { KernelServices } from '../services.js';
+import { startApiServer, type ApiServer } from './http/server.js';
+import { applyPatch, recordUpdate, serverSideApply } from './patch/mod.js';
+import { toTable } from './printers/mod.js';
+import { createRestHandler, type SubresourceHandler } from './rest/mod.js';
+
+export interface CreateApiServerOptions {
+  dataDir: string;
+  host?: string;
+  port?: number;
+  registry: ResourceRegistry;
+  services: KernelServices;
+  logger: Logger;
+  ready: () => boolean;
+  /** Streaming subresources served by other parts (pods/log, pods/exec, ...), keyed `<resource>/<sub>`. */
+  subresourceHandlers?: Record<string, SubresourceHandler>;
+}
+
+export async function createApiServer(opts: CreateApiServerOptions): Promise<ApiServer> {
+  const rest = createRestHandler({
+    store: opts.services.store,
+    registry: opts.registry,
+    patch: { applyPatch, serverSideApply, recordUpdate },
+    toTable,
+    unknownFields,
+    logger: opts.logger,
+    bus: opts.services.bus,
+    subresourceHandlers: opts.subresourceHandlers,
+  });
+  let docs: Map<string, unknown> | undefined;
+  return startApiServer({
+    dataDir: opts.dataDir,
+    host: opts.host,
+    port: opts.port,
+    registry: opts.registry,
+    rest,
+    metrics: opts.services.metrics,
+    logger: opts.logger,
+    ready: opts.ready,
+    notReadyReason: () => 'plugins are starting',
+    openapi: { v3: () => (docs ??= openApiV3Documents(opts.registry).documents) },
+  });
+}

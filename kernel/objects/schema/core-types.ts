@@ -1,0 +1,213 @@
+// core/v1 types other than Pod: Service, Namespace, Node, ConfigMap, Secret, Event, PV/PVC, ...
+import {
+  CORE, LABEL_SELECTOR, META, anyValue, bool, byKey, int, intOrString, list, map, obj, required, scalars, str, time,
+  topLevel, type TypeDef,
+} from './dsl.js';
+
+const open = (description: string): TypeDef => ({ description, fields: {}, open: true });
+const objectRef = obj(`${CORE}ObjectReference`, 'Reference to an object.');
+
+export const coreTypes: Record<string, TypeDef> = {
+  [`${CORE}Service`]: {
+    description: 'A named abstraction of software service: a port the proxy listens on and the pods that answer.',
+    fields: topLevel('service', `${CORE}ServiceSpec`, `${CORE}ServiceStatus`),
+  },
+  [`${CORE}ServiceSpec`]: {
+    description: 'Attributes a user creates on a service.',
+    fields: {
+      ports: list(`${CORE}ServicePort`, 'Ports exposed by the service.', { mergeKey: 'port', strategies: ['merge'], listType: 'map', listMapKeys: ['port', 'protocol'] }),
+      selector: map('string', 'Pods with these labels receive the traffic; no endpoints are managed when empty.'),
+      clusterIP: str('Virtual IP of the service; allocated when empty, None for headless.'),
+      clusterIPs: scalars('string', 'Virtual IPs of the service, one per IP family.', { listType: 'atomic' }),
+      type: str('ClusterIP, NodePort, LoadBalancer or ExternalName.', { enum: ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'] }),
+      externalIPs: scalars('string', 'Extra IPs the nodes accept traffic for.', { listType: 'atomic' }),
+      sessionAffinity: str('ClientIP or None.', { enum: ['ClientIP', 'None'] }),
+      loadBalancerIP: str('Deprecated: requested load balancer IP.'),
+      loadBalancerSourceRanges: scalars('string', 'Client CIDRs allowed through the load balancer.', { listType: 'atomic' }),
+      externalName: str('DNS name returned as CNAME for ExternalName services.'),
+      externalTrafficPolicy: str('Cluster or Local.'),
+      healthCheckNodePort: int('Node port for load balancer health checks.'),
+      publishNotReadyAddresses: bool('Publish addresses of pods that are not ready.'),
+      sessionAffinityConfig: obj(`${CORE}SessionAffinityConfig`, 'Session affinity settings.'),
+      ipFamilies: scalars('string', 'IPv4 and/or IPv6.', { listType: 'atomic' }),
+      ipFamilyPolicy: str('SingleStack, PreferDualStack or RequireDualStack.'),
+      allocateLoadBalancerNodePorts: bool('Allocate node ports for LoadBalancer services.'),
+      loadBalancerClass: str('Class of the load balancer implementation.'),
+      internalTrafficPolicy: str('Cluster or Local.'),
+      trafficDistribution: str('Preference for routing traffic, e.g. PreferClose.'),
+    },
+  },
+  [`${CORE}ServicePort`]: {
+    description: 'A port of a service.',
+    fields: {
+      name: str('Name of the port; required when there is more than one.'),
+      protocol: str('TCP, UDP or SCTP; default TCP.', { enum: ['SCTP', 'TCP', 'UDP'] }),
+      appProtocol: str('Application protocol of the port.'),
+      port: required(int('Port exposed by the service.')),
+      targetPort: intOrString("Port or named port on the pods; the service's port when not given."),
+      nodePort: int('Port on every node for NodePort and LoadBalancer services.'),
+    },
+  },
+  [`${CORE}SessionAffinityConfig`]: open('Session affinity configuration.'),
+  [`${CORE}ServiceStatus`]: { description: 'Current status of a service.', fields: { loadBalancer: anyValue('Load balancer status.'), conditions: list(`${META}Condition`, 'Service conditions.', byKey('type')) } },
+  [`${CORE}Namespace`]: { description: 'A scope for names.', fields: topLevel('namespace', `${CORE}NamespaceSpec`, `${CORE}NamespaceStatus`) },
+  [`${CORE}NamespaceSpec`]: { description: 'Attributes of a namespace.', fields: { finalizers: scalars('string', 'Must be empty before the namespace is removed.', { listType: 'atomic' }) } },
+  [`${CORE}NamespaceStatus`]: {
+    description: 'Status of a namespace.',
+    fields: { phase: str('Active or Terminating.'), conditions: list(`${CORE}NamespaceCondition`, 'Namespace conditions.', byKey('type')) },
+  },
+  [`${CORE}NamespaceCondition`]: open('A condition of a namespace.'),
+  [`${CORE}Node`]: { description: 'A worker node.', fields: topLevel('node', `${CORE}NodeSpec`, `${CORE}NodeStatus`) },
+  [`${CORE}NodeSpec`]: {
+    description: 'Attributes of a node.',
+    fields: {
+      podCIDR: str('Pod IP range assigned to the node.'),
+      podCIDRs: scalars('string', 'Pod IP ranges assigned to the node.', { strategies: ['merge'], listType: 'set' }),
+      providerID: str('Cloud provider ID.'),
+      unschedulable: bool('Prevents new pods from being scheduled on the node.'),
+      taints: list(`${CORE}Taint`, 'Taints of the node.', { listType: 'atomic' }),
+      configSource: anyValue('Deprecated.'),
+      externalID: str('Deprecated.'),
+    },
+  },
+  [`${CORE}Taint`]: {
+    description: 'A taint that repels pods that do not tolerate it.',
+    fields: { key: required(str('Taint key.')), value: str('Taint value.'), effect: required(str('NoSchedule, PreferNoSchedule or NoExecute.')), timeAdded: time('When the taint was added.') },
+  },
+  [`${CORE}NodeStatus`]: {
+    description: 'Current status of a node.',
+    open: true,
+    fields: {
+      capacity: map('quantity', 'Total resources of the node.'),
+      allocatable: map('quantity', 'Resources available for scheduling.'),
+      phase: str('Deprecated node phase.'),
+      conditions: list(`${CORE}NodeCondition`, 'Ready, MemoryPressure, DiskPressure, ...', { ...byKey('type'), listType: 'map', listMapKeys: ['type'] }),
+      addresses: list(`${CORE}NodeAddress`, 'Addresses of the node.', { ...byKey('type'), listType: 'map', listMapKeys: ['type'] }),
+      nodeInfo: anyValue('Versions and IDs reported by the node.'),
+      images: anyValue('Images on the node.'),
+      daemonEndpoints: anyValue('Endpoints of daemons on the node.'),
+    },
+  },
+  [`${CORE}NodeCondition`]: open('A condition of a node.'),
+  [`${CORE}NodeAddress`]: { description: 'An address of a node.', fields: { type: required(str('Hostname, InternalIP, ExternalIP, ...')), address: required(str('The address.')) } },
+  [`${CORE}ConfigMap`]: {
+    description: 'Configuration data for pods to consume.',
+    fields: topLevel('config map', undefined, undefined, {
+      data: map('string', 'UTF-8 configuration data; keys are [-._a-zA-Z0-9]+.'),
+      binaryData: map('string', 'Binary configuration data, base64 in JSON.', { format: 'byte' }),
+      immutable: bool('If true, data cannot be changed; only deletion is possible.'),
+    }),
+  },
+  [`${CORE}Secret`]: {
+    description: 'Secret data such as passwords, tokens and keys.',
+    fields: topLevel('secret', undefined, undefined, {
+      data: map('string', 'Secret data, base64 encoded in JSON.', { format: 'byte' }),
+      stringData: map('string', 'Write-only convenience: plain strings merged into data.'),
+      type: str('Used to handle the secret data programmatically; default Opaque.'),
+      immutable: bool('If true, data cannot be changed; only deletion is possible.'),
+    }),
+  },
+  [`${CORE}ServiceAccount`]: {
+    description: 'An identity for processes that run in a pod.',
+    fields: topLevel('service account', undefined, undefined, {
+      secrets: list(`${CORE}ObjectReference`, 'Secrets pods running as this account may use.', byKey('name')),
+      imagePullSecrets: list(`${CORE}LocalObjectReference`, 'Secrets used to pull images.', { listType: 'atomic' }),
+      automountServiceAccountToken: bool('Whether pods mount a token automatically.'),
+    }),
+  },
+  [`${CORE}ObjectReference`]: {
+    description: 'A reference to any object.',
+    fields: {
+      kind: str('Kind of the referent.'),
+      namespace: str('Namespace of the referent.'),
+      name: str('Name of the referent.'),
+      uid: str('UID of the referent.'),
+      apiVersion: str('API version of the referent.'),
+      resourceVersion: str('Specific resourceVersion referred to.'),
+      fieldPath: str('Piece of the object referred to, e.g. spec.containers{name}.'),
+    },
+  },
+  [`${CORE}Event`]: {
+    description: 'A report of an event somewhere in the cluster.',
+    fields: topLevel('event', undefined, undefined, {
+      involvedObject: required(obj(`${CORE}ObjectReference`, 'The object this event is about.')),
+      reason: str('Short machine-readable reason.'),
+      message: str('Human readable description.'),
+      source: obj(`${CORE}EventSource`, 'Component reporting the event.'),
+      firstTimestamp: time('When the event was first recorded.'),
+      lastTimestamp: time('When the event last occurred.'),
+      count: int('How many times it occurred.'),
+      type: str('Normal or Warning.'),
+      eventTime: obj(`${META}MicroTime`, 'When the event was first observed.'),
+      series: anyValue('Data about an event series.'),
+      action: str('What action was taken or failed.'),
+      related: objectRef,
+      reportingComponent: str('Controller that emitted the event.'),
+      reportingInstance: str('ID of the controller instance.'),
+    }),
+  },
+  [`${CORE}EventSource`]: { description: 'Source of an event.', fields: { component: str('Component.'), host: str('Node name.') } },
+  [`${CORE}Endpoints`]: {
+    description: 'The endpoints that implement a service.',
+    fields: topLevel('endpoints', undefined, undefined, { subsets: list(`${CORE}EndpointSubset`, 'Sets of addresses and ports.', { listType: 'atomic' }) }),
+  },
+  [`${CORE}EndpointSubset`]: open('A group of addresses with common ports.'),
+  [`${CORE}PersistentVolume`]: {
+    description: 'A storage resource provisioned by an administrator.',
+    fields: topLevel('persistent volume', `${CORE}PersistentVolumeSpec`, `${CORE}PersistentVolumeStatus`),
+  },
+  [`${CORE}PersistentVolumeSpec`]: {
+    description: 'Specification of a persistent volume.',
+    open: true, // many in-tree volume sources are not listed here
+    fields: {
+      capacity: map('quantity', 'Capacity of the volume.'),
+      accessModes: scalars('string', 'ReadWriteOnce, ReadOnlyMany, ReadWriteMany or ReadWriteOncePod.', { listType: 'atomic' }),
+      claimRef: obj(`${CORE}ObjectReference`, 'The claim bound to this volume.', { strategies: ['merge'] }),
+      persistentVolumeReclaimPolicy: str('Retain, Delete or Recycle.'),
+      storageClassName: str('StorageClass of the volume.'),
+      mountOptions: scalars('string', 'Mount options.', { listType: 'atomic' }),
+      volumeMode: str('Filesystem or Block.'),
+      nodeAffinity: anyValue('Nodes the volume can be accessed from.'),
+      hostPath: obj(`${CORE}HostPathVolumeSource`, 'A directory on the host.'),
+      local: obj(`${CORE}LocalVolumeSource`, 'A local disk.'),
+      nfs: obj(`${CORE}NFSVolumeSource`, 'An NFS export.'),
+      csi: obj(`${CORE}CSIPersistentVolumeSource`, 'A volume provided by a CSI driver.'),
+      volumeAttributesClassName: str('VolumeAttributesClass of the volume.'),
+    },
+  },
+  [`${CORE}LocalVolumeSource`]: { description: 'A local disk.', fields: { path: required(str('Full path on the node.')), fsType: str('Filesystem type.') } },
+  [`${CORE}CSIPersistentVolumeSource`]: open('Storage managed by a CSI driver.'),
+  [`${CORE}PersistentVolumeStatus`]: open('Current status of a persistent volume: phase, message, reason.'),
+  [`${CORE}PersistentVolumeClaim`]: {
+    description: "A user's request for and claim to a persistent volume.",
+    fields: topLevel('persistent volume claim', `${CORE}PersistentVolumeClaimSpec`, `${CORE}PersistentVolumeClaimStatus`),
+  },
+  [`${CORE}PersistentVolumeClaimSpec`]: {
+    description: 'Desired characteristics of a volume.',
+    fields: {
+      accessModes: scalars('string', 'Access modes the volume should have.', { listType: 'atomic' }),
+      selector: obj(LABEL_SELECTOR, 'Label query over volumes to bind to.'),
+      resources: obj(`${CORE}VolumeResourceRequirements`, 'Minimum resources the volume should have.'),
+      volumeName: str('Binding reference to the PersistentVolume backing this claim.'),
+      storageClassName: str('StorageClass required by the claim.'),
+      volumeMode: str('Filesystem or Block.'),
+      dataSource: anyValue('Data source to populate the volume from.'),
+      dataSourceRef: anyValue('Data source object to populate the volume from.'),
+      volumeAttributesClassName: str('VolumeAttributesClass used by the claim.'),
+    },
+  },
+  [`${CORE}VolumeResourceRequirements`]: {
+    description: 'Storage resource requirements.',
+    fields: { limits: map('quantity', 'Maximum resources.'), requests: map('quantity', 'Minimum resources, such as storage.') },
+  },
+  [`${CORE}PersistentVolumeClaimStatus`]: {
+    description: 'Current status of a claim.',
+    open: true,
+    fields: {
+      phase: str('Pending, Bound or Lost.'),
+      accessModes: scalars('string', 'Access modes of the bound volume.', { listType: 'atomic' }),
+      capacity: map('quantity', 'Capacity of the bound volume.'),
+    },
+  },
+  [`${CORE}Binding`]: { description: 'Binds a pod to a node.', fields: { ...topLevel('binding'), target: required(objectRef) } },
+};

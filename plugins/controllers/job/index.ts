@@ -1,0 +1,16 @@
+// The Job controller plugin.
+import type { ControllerOptions } from '../../../kernel/controller/controller.js';
+import type { PluginManifest } from '../../../kernel/plugin/types.js';
+import { controllerSetup } from '../setup.js';
+import { JobController } from './controller.js';
+
+const manifest: PluginManifest<ControllerOptions> = {
+  name: 'job-controller',
+  kind: 'Controller',
+  version: '0.1.0',
+  kernelApi: '1.0',
+  setup: controllerSetup({}, 5),
+  plugin: JobController,
+};
+
+export default manifest;
