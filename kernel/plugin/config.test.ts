@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +55,9 @@ t.test('a valid file: defaults, module resolution', async (t) => {
   t.match(mine, { placement: 'worker', enabled: false, resolvedModule: join(dir, 'vendor', 'plugin.js') });
   t.equal(packaged.resolvedModule, 'kite-plugin-that-is-not-installed', 'an unresolvable package name is left to import()');
 
-  t.same(defaultKernelConfiguration().plugins, []);
+  const builtins = defaultKernelConfiguration().plugins;
+  t.ok(builtins.some((p) => p.name === 'replicaset-controller') && builtins.some((p) => p.name === 'node-agent'));
+  for (const p of builtins) t.ok(existsSync(p.resolvedModule), `built-in ${p.module} resolves to a compiled module`);
   t.equal(kernelConfigurationFromObject({ apiVersion: 'kite.dev/v1alpha1', kind: 'KernelConfiguration' }).plugins.length, 0);
 });
 
