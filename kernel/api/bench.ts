@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatTable, Progress, summarize, writeJson, type Benchmark, type Row } from '../bench/report.js';
+import { formatTable, runConcurrently, summarize, writeJson, type Benchmark, type Row } from '../bench/report.js';
 import { createLogger } from '../log.js';
 import { startKernel } from '../kernel.js';
 
@@ -53,21 +53,8 @@ function pod(i: number): object {
 }
 
 async function timed(label: string, total: number, concurrency: number, op: (i: number) => Promise<void>): Promise<{ rate: number; lat: number[] }> {
-  const progress = new Progress(label, total);
-  const lat: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < total) {
-      const i = next++;
-      const s = performance.now();
-      await op(i);
-      lat.push(performance.now() - s);
-      progress.tick(lat.length);
-    }
-  }));
-  progress.done();
-  return { rate: total / ((performance.now() - t0) / 1000), lat };
+  const r = await runConcurrently(label, total, concurrency, op);
+  return { rate: r.opsPerSecond, lat: r.latenciesMs };
 }
 
 export const benchmark: Benchmark = {

@@ -66,3 +66,22 @@ export interface Benchmark {
   description: string;
   run(args: BenchArgs): Promise<void>;
 }
+
+/** Runs `total` operations with `concurrency` in flight, with a progress line; rate and per-op latency. */
+export async function runConcurrently(label: string, total: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<{ opsPerSecond: number; latenciesMs: number[] }> {
+  const progress = new Progress(label, total);
+  const latenciesMs: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < total) {
+      const i = next++;
+      const s = performance.now();
+      await op(i);
+      latenciesMs.push(performance.now() - s);
+      progress.tick(latenciesMs.length);
+    }
+  }));
+  progress.done();
+  return { opsPerSecond: total / ((performance.now() - t0) / 1000), latenciesMs };
+}

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, KvWatchInclude } from 'nats';
-import { formatTable, Progress, summarize, writeJson, type Benchmark, type Row } from '../bench/report.js';
+import { formatTable, runConcurrently, summarize, writeJson, type Benchmark, type Row } from '../bench/report.js';
 import { startEmbeddedNats } from '../nats/embedded.js';
 import type { KubeObject } from '../objects/types.js';
 import { openObjectStore } from './mod.js';
@@ -17,20 +17,8 @@ function payload(i: number): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `obj-${i}`, namespace: 'bench', labels: { app: 'bench', shard: String(i % 16) } }, data: { blob: 'x'.repeat(1300) } };
 }
 
-/** Runs `total` operations with `concurrency` in flight; returns ops/s. */
 async function rate(label: string, total: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<number> {
-  const progress = new Progress(label, total);
-  let next = 0;
-  let done = 0;
-  const t0 = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < total) {
-      await op(next++);
-      progress.tick(++done);
-    }
-  }));
-  progress.done();
-  return total / (Number(process.hrtime.bigint() - t0) / 1e9);
+  return (await runConcurrently(label, total, concurrency, op)).opsPerSecond;
 }
 
 export const benchmark: Benchmark = {
