@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { startTestKite } from '../../testing/kite.js';
+import { KUBECTL, startTestKite } from '../../testing/kite.js';
 
 const pod = (name: string, labels: Record<string, string>) => `apiVersion: v1
 kind: Pod
@@ -106,6 +106,27 @@ spec:
     t.equal((await k(['get', 'events', '-A'])).code, 0);
     t.match((await k(['delete', '-f', join(dir, 'multi.yaml')])).stdout, /pod "a" deleted\npod "b" deleted\ndeployment.apps "web" deleted/);
     t.match((await k(['delete', 'pod', '--all'])).stdout, /pod "mynginx" deleted/);
+  });
+
+  await t.test('nodes, services, watch', async (t) => {
+    const nodes = await k(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}']);
+    t.equal(nodes.code, 0, nodes.stderr);
+    const node = nodes.stdout;
+    t.ok(node, 'the local node agent registered a node');
+    t.match((await k(['label', 'node', node, 'disktype=ssd'])).stdout, `node/${node} labeled`);
+    t.match((await k(['get', 'node', '--show-labels'])).stdout, /disktype=ssd/);
+    t.match((await k(['describe', 'node', node])).stdout, /Name:\s+\S+[\s\S]*Conditions:[\s\S]*Ready/);
+    t.match((await k(['create', 'service', 'clusterip', 'svc1', '--tcp=80:80'])).stdout, 'service/svc1 created');
+    t.match((await k(['describe', 'service', 'svc1'])).stdout, /Name:\s+svc1[\s\S]*Port:\s+80-80\s+80\/TCP/);
+    const { spawn } = await import('node:child_process');
+    const w = spawn(KUBECTL, ['--kubeconfig', kite.kubeconfig, 'get', 'configmaps', '-w'], { env: { ...process.env, HOME: kite.dataDir } });
+    let out = '';
+    w.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    await new Promise((r) => setTimeout(r, 1500));
+    await k(['create', 'configmap', 'watched', '--from-literal=a=b']);
+    for (let i = 0; i < 50 && !out.includes('watched'); i++) await new Promise((r) => setTimeout(r, 100));
+    w.kill();
+    t.match(out, /NAME\s+DATA\s+AGE[\s\S]*watched\s+1\s+\d+s/);
   });
 
   await t.test('bad inputs get the right Status and change nothing', async (t) => {
