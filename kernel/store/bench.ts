@@ -4,7 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, KvWatchInclude } from 'nats';
+import { KvWatchInclude } from 'nats';
+import { connectNats } from '../services.js';
 import { formatTable, runConcurrently, summarize, writeJson, type Benchmark, type Row } from '../bench/report.js';
 import { startEmbeddedNats } from '../nats/embedded.js';
 import type { KubeObject } from '../objects/types.js';
@@ -31,7 +32,7 @@ export const benchmark: Benchmark = {
     const server = await startEmbeddedNats({ dataDir: dir });
     const rows: Row[] = [];
     try {
-      const nc = await connect({ servers: server.url });
+      const nc = await connectNats([server.url], 'kite-bench');
       const js = nc.jetstream();
       const raw = await js.views.kv('rawbench', { history: 1 });
       const enc = new TextEncoder();
@@ -71,7 +72,7 @@ export const benchmark: Benchmark = {
       const ls = summarize(listTimes);
       rows.push({ case: `list ${count} objects (consistent, from cache)`, 'p50 ms': ls.p50, 'max ms': ls.max });
       const t1 = performance.now();
-      const fresh = await openObjectStore(await connect({ servers: server.url }), { bucket: 'bench' });
+      const fresh = await openObjectStore(await connectNats([server.url], 'kite-bench'), { bucket: 'bench' });
       rows.push({ case: `open store: load ${count} objects into the cache`, 'p50 ms': performance.now() - t1 });
       await fresh.close();
 
