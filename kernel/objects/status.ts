@@ -80,13 +80,12 @@ export const errors = {
   gone: (message: string) => new StatusError(410, 'Expired', message),
   badRequest: (message: string) => new StatusError(400, 'BadRequest', message),
   /** kind is the Kind (`Pod`), causes name the fields. */
-  invalid: (kind: string, name: string, causes: StatusCause[], group = '') =>
-    new StatusError(
-      422,
-      'Invalid',
-      `${kind} "${name}" is invalid: ${causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ')}`,
-      { name, group: group || undefined, kind, causes },
-    ),
+  invalid: (kind: string, name: string, causes: StatusCause[], group = '') => {
+    // As upstream: the kind is group-qualified (`Deployment.apps`), several causes are bracketed.
+    const parts = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
+    const what = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
+    return new StatusError(422, 'Invalid', `${group ? `${kind}.${group}` : kind} "${name}" is invalid: ${what}`, { name, group: group || undefined, kind, causes });
+  },
   internal: (message: string) => new StatusError(500, 'InternalError', `Internal error occurred: ${message}`),
   timeout: (message: string) => new StatusError(504, 'Timeout', message),
   unavailable: (message: string) => new StatusError(503, 'ServiceUnavailable', message),

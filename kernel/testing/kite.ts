@@ -95,12 +95,21 @@ export async function startTestKite(t: Teardownable, extraArgs: string[] = [], e
         const headers: Record<string, string> = { ...init.headers };
         const tk = init.token === undefined ? token : init.token;
         if (tk) headers.authorization = `Bearer ${tk}`;
+        let answered = false;
         const req = request(new URL(path, state.apiUrl), { method: init.method ?? 'GET', headers, ca }, (res) => {
+          answered = true;
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, body: Buffer.concat(chunks).toString() }));
+          res.on('error', () => resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, body: Buffer.concat(chunks).toString() }));
         });
-        req.on('error', reject);
+        // A server that refuses a large body (413) answers and closes while we still write:
+        // the write fails with EPIPE/ECONNRESET, but the answer may still arrive.
+        req.on('error', (e: NodeJS.ErrnoException) => {
+          if (answered) return;
+          if (e.code === 'EPIPE' || e.code === 'ECONNRESET') setTimeout(() => { if (!answered) reject(e); }, 2000);
+          else reject(e);
+        });
         req.end(init.body);
       });
     },

@@ -47,7 +47,13 @@ function splitUrl(rawUrl: string): { pathname: string; query: URLSearchParams } 
 
 /** Reads the whole body, refusing (413) as soon as it is known to exceed `limit` bytes. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = () => new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+  const tooLarge = () => {
+    // Keep reading (and discarding) what the client still sends, so it is not cut off mid-write
+    // (EPIPE) before it reads the 413; a client that never stops is cut off after 10 s.
+    req.resume();
+    setTimeout(() => req.socket.destroy(), 10_000).unref();
+    return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+  };
   if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
