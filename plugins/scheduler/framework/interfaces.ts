@@ -63,12 +63,14 @@ export interface PodInfo {
   readonly preferredAntiAffinityTerms: readonly WeightedAffinityTerm[];
 }
 
+/** A pod (anti-)affinity term, compiled; `termMatchesPod` in podinfo.ts applies it. */
 export interface AffinityTerm {
-  /** Namespaces the term selects pods in (already resolved from namespaces + namespaceSelector where static). */
-  namespaces: Set<string>;
-  namespaceSelector?: unknown;
-  /** A compiled label selector over pod labels. */
-  matches(labels: Record<string, string> | undefined): boolean;
+  /** Namespaces named by the term (the pod's own when neither namespaces nor namespaceSelector is set). */
+  namespaces: ReadonlySet<string>;
+  /** Compiled namespaceSelector over namespace labels; undefined when the term has none. */
+  namespaceSelector?: (labels: Record<string, string> | undefined) => boolean;
+  /** Compiled labelSelector (with matchLabelKeys / mismatchLabelKeys merged in) over pod labels. */
+  selector: (labels: Record<string, string> | undefined) => boolean;
   topologyKey: string;
 }
 export interface WeightedAffinityTerm extends AffinityTerm {
