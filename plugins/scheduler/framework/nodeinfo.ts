@@ -33,7 +33,7 @@ export class MutableNodeInfo implements NodeInfo {
   }
 
   get name(): string {
-    return this.node.metadata.name;
+    return this.node.metadata.name ?? '';
   }
 
   setNode(node: Node): void {
