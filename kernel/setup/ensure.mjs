@@ -15,6 +15,11 @@ export const debianPackages = {
   runc: '/usr/sbin/runc',
   'busybox-static': '/bin/busybox',
   iproute2: '/usr/sbin/ip',
+  // The CNI reference plugins (bridge, host-local, loopback, portmap): the network conformance
+  // suite proves itself against them, and a conflist may choose them instead of Kite's.
+  'containernetworking-plugins': '/usr/lib/cni/bridge',
+  // Pod-to-pod throughput in `npm run bench network`.
+  iperf3: '/usr/bin/iperf3',
 };
 
 function log(msg) {
