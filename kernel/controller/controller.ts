@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
+import { EventRecorder } from '../events/recorder.js';
 import type { Logger } from '../log.js';
 import type { KubeObject, ResourceKey } from '../objects/types.js';
 import type { Plugin } from '../plugin/types.js';
@@ -52,6 +53,8 @@ export abstract class Controller implements Plugin {
   protected queue: WorkQueue;
   protected readonly store: ObjectStore;
   protected readonly logger: Logger;
+  /** Events about the objects this controller acts on, from `<name>-controller` as upstream. */
+  protected readonly events: EventRecorder;
   private readonly informers: Informer<any>[] = [];
   private readonly elector?: LeaderElector;
   private workers: Promise<void>[] = [];
@@ -65,6 +68,7 @@ export abstract class Controller implements Plugin {
   ) {
     this.store = deps.store;
     this.logger = deps.logger;
+    this.events = new EventRecorder(deps.store, { component: `${name}-controller` }, deps.logger);
     this.queue = this.newQueue();
     const le = options.leaderElection;
     if (le.enabled) {

@@ -45,7 +45,7 @@ export class DeploymentController extends Controller {
       const ref = controllerRef(p);
       return ref ? [ref.uid] : [];
     });
-    this.writer = new ReplicaSetWriter(store, this.replicaSets);
+    this.writer = new ReplicaSetWriter(store, this.replicaSets, this.events);
     this.deployments.addHandler({ add: (d) => this.enqueue(d), update: (_o, d) => this.enqueue(d), delete: (d) => this.enqueue(d) });
     const onRS = (rs: ReplicaSet) => {
       const owner = this.ownerOf(rs);

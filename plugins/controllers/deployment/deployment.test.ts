@@ -4,6 +4,7 @@ import t from 'tap';
 import { HollowKubelet } from '../../../kernel/controller/testing.js';
 import { comparePodsForDeletion, isPodReady, type PodLike } from '../../../kernel/controller/pods.js';
 import { controllerRef } from '../../../kernel/controller/owners.js';
+import { EVENTS } from '../../../kernel/events/recorder.js';
 import type { KubeObject } from '../../../kernel/objects/types.js';
 import { ReplicaSetController } from '../replicaset/controller.js';
 import { PODS, REPLICASETS, type ReplicaSet } from '../resources.js';
@@ -148,6 +149,16 @@ t.test('replicaset and deployment controllers', async (t) => {
     const after = await rsList();
     t.equal(after.length, 2);
     t.same(after.map((r) => [r.metadata.annotations?.[REVISION], r.spec.replicas]).sort(), [['1', 0], ['2', replicas]]);
+    // Events as `kubectl describe deployment` shows them (upstream wording).
+    const scaling = await waitFor('ScalingReplicaSet events', async () => {
+      const evs = (await store.list<KubeObject & { reason?: string; message?: string; involvedObject?: { name?: string; kind?: string } }>(EVENTS, { namespace: 'default' })).items;
+      const mine = evs.filter((e) => e.reason === 'ScalingReplicaSet' && e.involvedObject?.kind === 'Deployment' && e.involvedObject.name === 'web');
+      return mine.length >= 3 ? mine : undefined;
+    });
+    t.ok(scaling.every((e) => /^Scaled (up|down) replica set web-[a-z0-9]+ to \d+ from \d+$/.test(e.message ?? '')), 'ScalingReplicaSet messages');
+    t.ok(scaling.some((e) => e.message?.startsWith(`Scaled up replica set ${rs1!.metadata.name} to ${replicas} from 0`)), 'first scale-up of v1');
+    const created = (await store.list<KubeObject & { reason?: string; message?: string }>(EVENTS, { namespace: 'default' })).items.filter((e) => e.reason === 'SuccessfulCreate');
+    t.ok(created.some((e) => /^Created pod: web-[a-z0-9]+-[a-z0-9]+$/.test(e.message ?? '')), 'ReplicaSet SuccessfulCreate events');
 
     // Undo: kubectl patches the template back to revision 1's; that RS becomes revision 3.
     await store.guaranteedUpdate<Deployment>(DEPLOYMENTS, 'default', 'web', (x) => ({ ...x, spec: { ...x.spec, template: template('web:v1') } }));

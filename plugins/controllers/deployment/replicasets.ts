@@ -1,6 +1,7 @@
 // The Deployment controller's writes to ReplicaSets: finding/creating the new RS with its
 // revision, scaling with the desired/max-replicas annotations, history cleanup.
 import type { Informer } from '../../../kernel/controller/informer.js';
+import type { EventRecorder } from '../../../kernel/events/recorder.js';
 import { newControllerRef } from '../../../kernel/controller/owners.js';
 import { errors, isStatusError } from '../../../kernel/objects/status.js';
 import type { ObjectStore } from '../../../kernel/store/types.js';
@@ -21,7 +22,11 @@ export interface RolloutSets {
 }
 
 export class ReplicaSetWriter {
-  constructor(private readonly store: ObjectStore, private readonly cache: Informer<ReplicaSet>) {}
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly cache: Informer<ReplicaSet>,
+    private readonly events?: EventRecorder,
+  ) {}
 
   /** Scales (and annotates) one RS; true when the size changed. */
   async scale(rs: ReplicaSet, size: number, d: Deployment): Promise<boolean> {
@@ -41,6 +46,10 @@ export class ReplicaSetWriter {
       return cur;
     });
     this.cache.assume(updated);
+    if (sizeChanged) {
+      const from = specReplicas(rs);
+      this.events?.record(d, 'Normal', 'ScalingReplicaSet', `Scaled ${size > from ? 'up' : 'down'} replica set ${rs.metadata.name} to ${size} from ${from}`);
+    }
     return sizeChanged;
   }
 
@@ -99,6 +108,7 @@ export class ReplicaSetWriter {
     try {
       const created = await this.store.create(REPLICASETS, rs);
       this.cache.assume(created);
+      if (size > 0) this.events?.record(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name} to ${size} from 0`);
       return created;
     } catch (e) {
       if (!isStatusError(e, 'AlreadyExists')) throw e;

@@ -131,7 +131,10 @@ export class JobController extends Controller {
       try {
         if (active.length < want) {
           const make = () => podFromTemplate(job, job.spec.template ?? {}, 'batch/v1', 'Job');
-          await createPods(this.store, this.expectations, key, want - active.length, make, (p) => this.pods.assume(p));
+          await createPods(this.store, this.expectations, key, want - active.length, make, (p) => {
+            this.pods.assume(p);
+            this.events.record(job, 'Normal', 'SuccessfulCreate', `Created pod: ${p.metadata.name}`);
+          });
         } else if (active.length > want) {
           const victims = [...active].sort(comparePodsForDeletion).slice(0, active.length - want);
           const gone = await deletePods(this.store, this.expectations, key, victims);
@@ -147,6 +150,11 @@ export class JobController extends Controller {
       try {
         const updated = await this.store.guaranteedUpdate<Job>(JOBS, namespace, name, (cur) => (cur.metadata.uid === job.metadata.uid ? { ...cur, status } : undefined));
         this.jobs.assume(updated);
+        // Once, on the transition to a terminal condition (as the upstream Job controller reports it).
+        if (!finished(job)) {
+          if (failure) this.events.record(job, 'Warning', failure.reason, failure.message);
+          else if (complete) this.events.record(job, 'Normal', 'Completed', 'Job completed');
+        }
       } catch (e) {
         if (!isStatusError(e, 'NotFound')) throw e;
       }

@@ -117,12 +117,21 @@ export class ReplicaSetController extends Controller {
     const burst = Math.max(1, this.rsOptions.burstReplicas);
     if (diff < 0) {
       const make = () => podFromTemplate(rs, rs.spec.template ?? {}, 'apps/v1', 'ReplicaSet');
-      await createPods(this.store, this.expectations, key, Math.min(-diff, burst), make, (p) => this.pods.assume(p));
+      try {
+        await createPods(this.store, this.expectations, key, Math.min(-diff, burst), make, (p) => {
+          this.pods.assume(p);
+          this.events.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${p.metadata.name}`);
+        });
+      } catch (e) {
+        this.events.record(rs, 'Warning', 'FailedCreate', `Error creating: ${(e as Error).message}`);
+        throw e;
+      }
       return pods;
     }
     if (diff > 0) {
       const victims = [...pods].sort(comparePodsForDeletion).slice(0, Math.min(diff, burst));
       const gone = await deletePods(this.store, this.expectations, key, victims);
+      for (const p of victims) if (gone.has(p.metadata.uid ?? '')) this.events.record(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
       return pods.filter((p) => !gone.has(p.metadata.uid ?? ''));
     }
     return pods;
