@@ -7,6 +7,7 @@ import { errors, isStatusError, StatusError } from '../objects/status.js';
 import { resourceKeyString, type KubeObject, type ResourceKey, type WatchEvent } from '../objects/types.js';
 import type { Logger } from '../log.js';
 import { ObjectCache } from './cache.js';
+import { isWrongLastSequence, KvWriter } from './kv-writer.js';
 import { objectKey, parseKey, resourceToken } from './keys.js';
 import type { StoreMetrics } from './metrics.js';
 import type { DeleteOptions, DeleteResult, ListOptions, ListResult, ObjectStore, Watch, WatchOptions, WriteOptions } from './types.js';
@@ -16,6 +17,8 @@ const dec = new TextDecoder();
 const NAMESPACES: ResourceKey = { group: '', resource: 'namespaces', namespaced: false };
 
 export interface KvObjectStoreOptions {
+  /** The KV bucket's name (writes publish to `$KV.<bucket>.<key>`). */
+  bucket: string;
   admission: Admission;
   logger?: Logger;
   metrics?: StoreMetrics;
@@ -25,8 +28,16 @@ export interface KvObjectStoreOptions {
   maxWatchBacklog: number;
 }
 
+let stampSecond = -1;
+let stamp = '';
+/** RFC 3339 to the second (what metadata timestamps hold); formatted once per second. */
 export function nowTimestamp(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== stampSecond) {
+    stampSecond = second;
+    stamp = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return stamp;
 }
 
 function randomSuffix(): string {
@@ -36,9 +47,7 @@ function randomSuffix(): string {
   return s;
 }
 
-function isWrongSequence(e: unknown): boolean {
-  return e instanceof Error && /wrong last sequence/.test(e.message);
-}
+const isWrongSequence = isWrongLastSequence;
 
 function clone<T>(v: T): T {
   return structuredClone(v) as T;
@@ -63,6 +72,7 @@ function specChanged(a: KubeObject, b: KubeObject): boolean {
 export class KvObjectStore implements ObjectStore {
   /** Highest revision this client wrote: reads wait for the cache to reach it. */
   private lastWrite = 0;
+  private readonly writer: KvWriter;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -70,7 +80,21 @@ export class KvObjectStore implements ObjectStore {
     readonly cache: ObjectCache,
     private readonly opts: KvObjectStoreOptions,
     private readonly onClose: () => Promise<void>,
-  ) {}
+  ) {
+    this.writer = new KvWriter(nc, opts.bucket);
+  }
+
+  /** Creates a key: a CAS on "absent", or over a delete tombstone (what KV's create does). */
+  private async createKey(key: string, data: Uint8Array): Promise<number> {
+    try {
+      return await this.writer.put(key, data, 0);
+    } catch (e) {
+      if (!isWrongSequence(e)) throw e;
+      const last = await this.kv.get(key);
+      if (last && (last.operation === 'DEL' || last.operation === 'PURGE')) return this.writer.put(key, data, last.revision);
+      throw e;
+    }
+  }
 
   currentResourceVersion(): string {
     return String(this.cache.revision);
@@ -100,7 +124,7 @@ export class KvObjectStore implements ObjectStore {
       const key = objectKey(res, meta.namespace, name);
       let rev: number;
       try {
-        rev = await this.kv.create(key, encodeObject(admitted));
+        rev = await this.createKey(key, encodeObject(admitted));
       } catch (e) {
         if (isWrongSequence(e)) throw errors.alreadyExists(resourceKeyString(res), name);
         throw e;
@@ -169,7 +193,7 @@ export class KvObjectStore implements ObjectStore {
           next.metadata.deletionGracePeriodSeconds ??= dopts.gracePeriodSeconds ?? 0;
           if (dopts.dryRun) return { object: next as T, deleted: false };
           try {
-            const rev = await this.kv.update(objectKey(res, namespace, name), encodeObject(next), revision);
+            const rev = await this.writer.put(objectKey(res, namespace, name), encodeObject(next), revision);
             this.noteWrite(rev, next);
             return { object: next as T, deleted: false };
           } catch (e) {
@@ -274,6 +298,7 @@ export class KvObjectStore implements ObjectStore {
 
   async close(): Promise<void> {
     this.cache.closeAllWatchers();
+    this.writer.close();
     await this.onClose();
   }
 
@@ -319,7 +344,7 @@ export class KvObjectStore implements ObjectStore {
     }
     let rev: number;
     try {
-      rev = await this.kv.update(key, encodeObject(admitted), revision);
+      rev = await this.writer.put(key, encodeObject(admitted), revision);
     } catch (e) {
       if (isWrongSequence(e)) throw errors.conflict(qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
       throw e;

@@ -65,6 +65,7 @@ export async function openObjectStore(nc: NatsConnection, opts: OpenStoreOptions
     kv,
     cache,
     {
+      bucket: opts.bucket ?? 'kite',
       admission: opts.admission ?? admitAll,
       logger: opts.logger,
       metrics,

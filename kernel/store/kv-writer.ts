@@ -1,0 +1,102 @@
+// Compare-and-set writes to the KV bucket's stream, without nats.js's per-request costs.
+// nats.js builds a request object, a timer and (on every successful reply, to cancel it) a
+// NatsError with a captured stack per publish; at thousands of writes a second that was the
+// largest single cost of a store write. This writer publishes with a reply subject on one shared
+// inbox subscription, matches acks by token, and expires stale requests with one sweeping timer.
+// Semantics are KV's: the `Nats-Expected-Last-Subject-Sequence` header makes the put a CAS.
+import { createInbox, headers, type NatsConnection, type Subscription } from 'nats';
+
+const EXPECTED_LAST_SUBJECT_SEQUENCE = 'Nats-Expected-Last-Subject-Sequence';
+/** JetStream's API error code for a failed expected-sequence check. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+interface Pending {
+  resolve(seq: number): void;
+  reject(e: Error): void;
+  deadline: number;
+}
+
+/** A JetStream publish refused by the server (the KV layer's `wrong last sequence` among them). */
+export class KvWriteError extends Error {
+  constructor(message: string, readonly errCode: number, readonly code: number) {
+    super(message);
+    this.name = 'KvWriteError';
+  }
+}
+
+export class KvWriter {
+  private readonly inbox = createInbox();
+  private readonly sub: Subscription;
+  private readonly pending = new Map<string, Pending>();
+  private readonly sweeper: NodeJS.Timeout;
+  private next = 0;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly bucket: string,
+    private readonly timeoutMs = 5_000,
+  ) {
+    this.sub = nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => (err ? this.failAll(err) : this.onReply(msg.subject, msg.data, msg.headers?.code ?? 0, msg.headers?.description ?? '')) });
+    this.sweeper = setInterval(() => this.expire(), Math.min(1_000, timeoutMs));
+    this.sweeper.unref();
+  }
+
+  /** Writes `key`; with `previousSeq` only if that is the key's last revision (0 = key absent). Resolves to the new revision. */
+  put(key: string, data: Uint8Array, previousSeq?: number): Promise<number> {
+    const token = (this.next++).toString(36);
+    const h = previousSeq === undefined ? undefined : headers();
+    h?.set(EXPECTED_LAST_SUBJECT_SEQUENCE, String(previousSeq));
+    return new Promise<number>((resolve, reject) => {
+      this.pending.set(token, { resolve, reject, deadline: Date.now() + this.timeoutMs });
+      try {
+        this.nc.publish(`$KV.${this.bucket}.${key}`, data, { reply: `${this.inbox}.${token}`, headers: h });
+      } catch (e) {
+        this.pending.delete(token);
+        reject(e as Error);
+      }
+    });
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    this.sub.unsubscribe();
+    this.failAll(new Error('store closed'));
+  }
+
+  private onReply(subject: string, data: Uint8Array, statusCode: number, statusText: string): void {
+    const token = subject.slice(this.inbox.length + 1);
+    const p = this.pending.get(token);
+    if (!p) return;
+    this.pending.delete(token);
+    // A status-only reply: 503 when no stream listens (JetStream down or bucket missing).
+    if (statusCode >= 300) return p.reject(new KvWriteError(statusCode === 503 ? 'no responders: JetStream is not available' : statusText || `status ${statusCode}`, 0, statusCode));
+    let ack: { seq?: number; error?: { code: number; err_code: number; description: string } };
+    try {
+      ack = JSON.parse(new TextDecoder().decode(data));
+    } catch (e) {
+      return p.reject(new Error(`undecodable JetStream ack: ${(e as Error).message}`));
+    }
+    if (ack.error) return p.reject(new KvWriteError(ack.error.description, ack.error.err_code, ack.error.code));
+    if (typeof ack.seq !== 'number') return p.reject(new Error('JetStream ack without a sequence'));
+    p.resolve(ack.seq);
+  }
+
+  private expire(): void {
+    const now = Date.now();
+    for (const [token, p] of this.pending) {
+      if (p.deadline <= now) {
+        this.pending.delete(token);
+        p.reject(new KvWriteError('TIMEOUT: no acknowledgement from JetStream', 0, 408));
+      }
+    }
+  }
+
+  private failAll(e: Error): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+}
+
+export function isWrongLastSequence(e: unknown): boolean {
+  return (e instanceof KvWriteError && e.errCode === WRONG_LAST_SEQUENCE) || (e instanceof Error && /wrong last sequence/.test(e.message));
+}
