@@ -30,6 +30,7 @@ export class KvWriter {
   private readonly pending = new Map<string, Pending>();
   private readonly sweeper: NodeJS.Timeout;
   private next = 0;
+  private closed = false;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -43,6 +44,7 @@ export class KvWriter {
 
   /** Writes `key`; with `previousSeq` only if that is the key's last revision (0 = key absent). Resolves to the new revision. */
   put(key: string, data: Uint8Array, previousSeq?: number): Promise<number> {
+    if (this.closed) return Promise.reject(new Error('store closed'));
     const token = (this.next++).toString(36);
     const h = previousSeq === undefined ? undefined : headers();
     h?.set(EXPECTED_LAST_SUBJECT_SEQUENCE, String(previousSeq));
@@ -58,6 +60,7 @@ export class KvWriter {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.sweeper);
     this.sub.unsubscribe();
     this.failAll(new Error('store closed'));

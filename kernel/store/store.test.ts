@@ -4,6 +4,7 @@ import t from 'tap';
 import type { KubeObject, WatchEvent } from '../objects/types.js';
 import { isStatusError } from '../objects/status.js';
 import { startTestNats } from '../testing/nats.js';
+import { isWrongLastSequence, KvWriter } from './kv-writer.js';
 import { openObjectStore, type KvObjectStore } from './mod.js';
 
 const CM = { group: '', resource: 'configmaps', namespaced: true };
@@ -43,6 +44,33 @@ t.test('object store on a real nats-server', async (t) => {
     t.ok(isStatusError(err, 'AlreadyExists'));
     t.match(err, { code: 409, message: 'configmaps "a" already exists' });
     t.same((await store.get(CM, 'default', 'a')).data, { x: '1' }, 'the duplicate changed nothing');
+  });
+
+  await t.test('a deleted name can be created again (create over a KV tombstone)', async (t) => {
+    await store.create(CM, cm('reborn', { v: '1' }));
+    await store.delete(CM, 'default', 'reborn');
+    const again = await store.create(CM, cm('reborn', { v: '2' }));
+    t.same(again.data, { v: '2' });
+    t.same((await store.get(CM, 'default', 'reborn')).data, { v: '2' });
+  });
+
+  await t.test('the KV writer: CAS errors, no stream, timeouts', async (t) => {
+    const nc = await nats.connect();
+    t.teardown(() => nc.close());
+    const writer = new KvWriter(nc, 'kite', 300);
+    const key = 'configmaps.default.kvwriter';
+    const first = await writer.put(key, new TextEncoder().encode('{}'), 0);
+    t.ok(first > 0);
+    const dup = await writer.put(key, new TextEncoder().encode('{}'), 0).catch((e: unknown) => e);
+    t.ok(isWrongLastSequence(dup), 'create of an existing key: wrong last sequence');
+    t.ok(await writer.put(key, new TextEncoder().encode('{}'), first) > first, 'CAS on the right revision');
+    const noStream = new KvWriter(nc, 'no-such-bucket', 300);
+    const e = await noStream.put('k', new Uint8Array(), 0).catch((x: unknown) => x);
+    t.match(e, { name: 'KvWriteError', message: /no responders|TIMEOUT/ }, 'a missing stream fails fast, it does not hang');
+    noStream.close();
+    writer.close();
+    const closed = await writer.put(key, new Uint8Array(), 0).catch((x: unknown) => x);
+    t.ok(closed instanceof Error, 'a closed writer rejects');
   });
 
   await t.test('namespace must exist', async (t) => {
