@@ -92,7 +92,13 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   ensureImage(image: string, policy: PullPolicy): Promise<string> {
-    const ref = parseImageReference(image);
+    let ref: ReturnType<typeof parseImageReference>;
+    try {
+      ref = parseImageReference(image);
+    } catch (e) {
+      // The contract is asynchronous: a malformed name rejects, it does not throw.
+      return Promise.reject(e);
+    }
     let pending = this.pulls.get(ref.full);
     if (!pending) {
       pending = this.findOrBuild(image, policy).finally(() => this.pulls.delete(ref.full));
@@ -295,7 +301,8 @@ export class RuncRuntime implements ContainerRuntime {
     } catch (e) {
       const err = e as { code?: number | string; stdout?: string; stderr?: string; killed?: boolean };
       if (err.killed) return { exitCode: -1, output: `command timed out after ${timeoutMs} ms` };
-      return { exitCode: typeof err.code === 'number' ? err.code : 1, output: `${err.stdout ?? ''}${err.stderr ?? ''}` };
+      const output = `${err.stdout ?? ''}${err.stderr ?? ''}`;
+      return { exitCode: typeof err.code === 'number' ? startFailureCode(err.code, output) : 1, output };
     }
   }
 
@@ -376,4 +383,13 @@ export class RuncRuntime implements ContainerRuntime {
       return undefined;
     }
   }
+}
+
+/**
+ * runc exits 255 when it cannot start the exec'd process at all; shells (and the contract) say 127
+ * for a command that is not there and 126 for one that cannot be executed.
+ */
+export function startFailureCode(code: number, output: string): number {
+  if (code !== 255 || !/exec failed|unable to start container process/.test(output)) return code;
+  return /permission denied/.test(output) ? 126 : 127;
 }
