@@ -40,7 +40,7 @@ const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 /** FNV-1a (32 bit) of the canonical template JSON and the collision count, in upstream's alphabet. */
 export function podTemplateHash(template: PodTemplate | undefined, collisionCount = 0): string {
   let h = 0x811c9dc5;
-  const text = canonicalJson(template ?? {}) + (collisionCount ? `#${collisionCount}` : '');
+  const text = canonicalJson(withoutNullMetadata(template)) + (collisionCount ? `#${collisionCount}` : '');
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
@@ -53,8 +53,19 @@ export function podTemplateHash(template: PodTemplate | undefined, collisionCoun
   return out;
 }
 
-function withoutHash(template: PodTemplate | undefined): string {
+/**
+ * The template as upstream's Go structs see it: a null metadata field (kubectl sends
+ * `creationTimestamp: null` in templates, e.g. on `rollout undo`) is the same as an absent one.
+ */
+function withoutNullMetadata(template: PodTemplate | undefined): PodTemplate {
   const copy = structuredClone(template ?? {}) as PodTemplate;
+  const meta = copy.metadata as Record<string, unknown> | undefined;
+  if (meta) for (const k of Object.keys(meta)) if (meta[k] === null) delete meta[k];
+  return copy;
+}
+
+function withoutHash(template: PodTemplate | undefined): string {
+  const copy = withoutNullMetadata(template);
   if (copy.metadata?.labels) {
     delete copy.metadata.labels[HASH_LABEL];
   }
