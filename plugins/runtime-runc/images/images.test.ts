@@ -56,6 +56,24 @@ t.test('host-built images in the OCI layout', async (t) => {
   t.same((await store.list()).map((i) => i.name), ['tools:1']);
 });
 
+t.test('two store instances (two node agents) on one directory build and unpack at once', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kite-images-shared-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const a = new ImageStore(dir);
+  const b = new ImageStore(dir);
+  await Promise.all([a.init(), b.init()]);
+  // Index read-modify-write from both: neither name may be lost.
+  await Promise.all([buildFromCatalogue(a, 'busybox'), buildFromCatalogue(b, 'nginx'), buildFromCatalogue(a, 'busybox:1.36'), buildFromCatalogue(b, 'busybox:1.35')]);
+  t.same((await a.list()).map((i) => i.name).sort(), ['busybox:1.35', 'busybox:1.36', 'busybox:latest', 'nginx:latest'], 'every build is in the index');
+  const image = (await a.resolve('busybox'))!;
+  const [ra, rb] = await Promise.all([a.rootfs(image), b.rootfs((await b.resolve('busybox'))!)]);
+  t.equal(ra, rb, 'one unpacked rootfs');
+  t.ok(existsSync(join(ra, '.complete')) && existsSync(join(ra, 'bin', 'sh')), 'complete and whole');
+  const { readdirSync } = await import('node:fs');
+  t.same(readdirSync(join(dir, 'rootfs')).filter((n) => n.includes('.partial') || n.includes('.tmp')), [], 'no staging left behind');
+  t.notOk(existsSync(join(dir, 'index.lock')), 'lock released');
+});
+
 t.test('image load (OCI layout, docker save), ls and rm', async (t) => {
   const { buildHostImage, listImages, loadImages, removeImage } = await import('./commands.js');
   const { execFileSync } = await import('node:child_process');

@@ -4,12 +4,41 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile, copyFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile, copyFile, readdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { familiarName, parseImageReference } from './reference.js';
 
 const run = promisify(execFile);
+
+/**
+ * Several node agents (`kite up --nodes N`, or `kite node` next to `kite up`) may share one
+ * store: every temporary name is unique to its writer, and renames make results appear whole.
+ */
+function tmpName(path: string): string {
+  return `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** A lock held by one process at a time (O_EXCL file); a holder dead for `staleMs` is broken. */
+async function withFileLock<T>(path: string, fn: () => Promise<T>, staleMs = 30_000): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(path, 'wx');
+      await handle.close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const age = await stat(path).then((st) => Date.now() - st.mtimeMs, () => 0);
+      if (age > staleMs) await rm(path, { force: true });
+      else await new Promise((r) => setTimeout(r, Math.min(5 + attempt * 5, 50)));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(path, { force: true });
+  }
+}
 
 export const MEDIA = {
   index: 'application/vnd.oci.image.index.v1+json',
@@ -85,8 +114,9 @@ export class ImageStore {
     const digest = `sha256:${createHash('sha256').update(buf).digest('hex')}`;
     const path = this.blobPath(digest);
     if (!existsSync(path)) {
-      await writeFile(`${path}.tmp`, buf);
-      await rename(`${path}.tmp`, path);
+      const tmp = tmpName(path);
+      await writeFile(tmp, buf);
+      await rename(tmp, path);
     }
     return { mediaType, digest, size: buf.length };
   }
@@ -102,8 +132,9 @@ export class ImageStore {
     const digest = `sha256:${hash.digest('hex')}`;
     const path = this.blobPath(digest);
     if (!existsSync(path)) {
-      await copyFile(file, `${path}.tmp`);
-      await rename(`${path}.tmp`, path);
+      const tmp = tmpName(path);
+      await copyFile(file, tmp);
+      await rename(tmp, path);
     }
     return { mediaType, digest, size };
   }
@@ -182,8 +213,7 @@ export class ImageStore {
   }
 
   private async unpack(image: ResolvedImage, dir: string): Promise<string> {
-    const staging = `${dir}.partial`;
-    await rm(staging, { recursive: true, force: true });
+    const staging = tmpName(`${dir}.partial`);
     await mkdir(staging, { recursive: true });
     for (const layer of image.layers) {
       const gzip = layer.mediaType.endsWith('gzip');
@@ -191,9 +221,18 @@ export class ImageStore {
       await run('tar', ['-x', ...(gzip ? ['-z'] : []), '-f', this.blobPath(layer.digest), '-C', staging, '--no-same-owner', '--numeric-owner']);
       await applyWhiteouts(staging);
     }
-    await rm(dir, { recursive: true, force: true });
-    await rename(staging, dir);
-    await writeFile(join(dir, '.complete'), '');
+    await writeFile(join(staging, '.complete'), '');
+    // Another process may have unpacked the same image meanwhile: its copy may already be the
+    // lower layer of running containers, so it is never replaced; ours is dropped instead.
+    try {
+      if (existsSync(dir) && !existsSync(join(dir, '.complete'))) await rm(dir, { recursive: true, force: true });
+      await rename(staging, dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || !existsSync(join(dir, '.complete'))) throw e;
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
     return dir;
   }
 
@@ -220,13 +259,14 @@ export class ImageStore {
 
   private async writeIndex(manifests: Descriptor[]): Promise<void> {
     const path = join(this.root, 'index.json');
-    await writeFile(`${path}.tmp`, JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.index, manifests }, null, 2));
-    await rename(`${path}.tmp`, path);
+    const tmp = tmpName(path);
+    await writeFile(tmp, JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.index, manifests }, null, 2));
+    await rename(tmp, path);
   }
 
-  /** Serializes index read-modify-write within this process. */
+  /** Serializes index read-modify-write within this process, and across processes with a lock file. */
   private updateIndex(change: (entries: Descriptor[]) => Descriptor[]): Promise<void> {
-    const next = this.indexLock.then(async () => this.writeIndex(change(await this.readIndex())));
+    const next = this.indexLock.then(() => withFileLock(join(this.root, 'index.lock'), async () => this.writeIndex(change(await this.readIndex()))));
     this.indexLock = next.catch(() => undefined);
     return next;
   }
