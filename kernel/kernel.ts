@@ -7,6 +7,8 @@ import { createApiServer } from './api/mod.js';
 import { nodeStreamHandlers } from './api/streams/mod.js';
 import type { ApiServer } from './api/http/server.js';
 import { createLogger, type Logger } from './log.js';
+import { drainNodes, multiNodeConfiguration, startPodRoutes } from './multinode/cluster.js';
+import { setUpHostNetwork, type HostNetwork } from './multinode/hostnet.js';
 import { startEmbeddedNats, type EmbeddedNats } from './nats/embedded.js';
 import { ResourceRegistry } from './objects/registry.js';
 import { isStatusError } from './objects/status.js';
@@ -25,6 +27,8 @@ export interface KernelOptions {
   /** KernelConfiguration file; default `<dataDir>/kite.yaml` if present, else the built-in configuration. */
   configPath?: string;
   logger?: Logger;
+  /** `kite up --nodes N`: N node agents, each in its own network namespace acting as a host (kernel/multinode). */
+  nodes?: number;
 }
 
 export interface RunningKernel {
@@ -64,16 +68,24 @@ export async function ensureNamespaces(store: ObjectStore, names = bootstrapName
 export async function startKernel(opts: KernelOptions): Promise<RunningKernel> {
   const logger = opts.logger ?? createLogger({ component: 'kernel' });
   mkdirSync(opts.dataDir, { recursive: true });
-  const config = kernelConfiguration(opts);
+  let config = kernelConfiguration(opts);
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
     for (const fn of cleanups.splice(0).reverse()) await fn().catch((e: unknown) => logger.warn('shutdown step failed', { error: e as Error }));
   };
   try {
+    let hostNet: HostNetwork | undefined;
+    if (opts.nodes) {
+      hostNet = await setUpHostNetwork(opts.dataDir, opts.nodes);
+      cleanups.push(() => hostNet!.teardown());
+      config = multiNodeConfiguration(config, hostNet, opts.dataDir);
+      logger.info('node namespaces created', { nodes: hostNet.nodes.map((n) => `${n.name}=${n.ip}`).join(' '), bridge: hostNet.bridge });
+    }
     let embedded: EmbeddedNats | undefined;
     let natsServers = opts.natsServers;
     if (!natsServers || natsServers.length === 0) {
-      embedded = await startEmbeddedNats({ dataDir: opts.dataDir });
+      // With node namespaces NATS listens on the machine network, which the nodes reach.
+      embedded = await startEmbeddedNats({ dataDir: opts.dataDir, ...(hostNet ? { host: hostNet.gateway } : {}) });
       cleanups.push(() => embedded!.stop());
       natsServers = [embedded.url];
       logger.info('embedded nats-server started', { url: embedded.url, pid: embedded.pid });
@@ -110,6 +122,12 @@ export async function startKernel(opts: KernelOptions): Promise<RunningKernel> {
     cleanups.push(() => api.close());
     await host.start();
     hostStarted = true;
+    if (hostNet) {
+      const net = hostNet;
+      cleanups.push(() => drainNodes(services.store, net, logger));
+      const routes = startPodRoutes(services.store, net, logger);
+      cleanups.push(() => routes.stop());
+    }
 
     const state: KernelState = { pid: process.pid, natsUrl: natsServers.join(','), apiUrl: api.url, kubeconfig: api.kubeconfigPath, startedAt: new Date().toISOString() };
     const statePath = join(opts.dataDir, STATE_FILE);

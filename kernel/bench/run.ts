@@ -7,9 +7,10 @@ import type { BenchArgs, Benchmark } from './report.js';
 const areas: Record<string, string> = {
   store: '../store/bench.js',
   api: '../api/bench.js',
-  scheduler: '../../wasm/score/bench.js',
+  scheduler: '../../plugins/scheduler/bench/index.js',
   node: '../../plugins/node-agent/bench.js',
   controllers: '../../plugins/controllers/bench.js',
+  network: '../../plugins/cni-kite/bench.js',
 };
 
 export function parseBenchArgs(area: string, argv: string[]): BenchArgs {

@@ -17,6 +17,9 @@ Commands:
   image     Local image store: image ls | rm REF | load PATH [--name REF] | pull REF |
             build REF --from-host BIN [BIN...]
   plugins   Show the plugins of the running kernel (or of the configuration when none runs).
+  scheduler explain POD [-n NS] [-o json]
+            Dry-run one scheduling cycle for POD: per node the filter that rejected it, or the
+            raw, normalized and weighted score per plugin, and the node it would pick.
   version   Print Kite's version, the kernel API version and the Kubernetes API version served.
 
 Flags (up, server, plugins):
@@ -25,6 +28,8 @@ Flags (up, server, plugins):
   --config FILE      KernelConfiguration YAML (default: <data-dir>/kite.yaml if present, else built-in)
   --address ADDR     API server listen address (default 127.0.0.1)
   --port N           API server port (default 6443; 0 picks a free port)
+  --nodes N          (up) N node agents kite-node-1..N, each in its own network namespace acting
+                     as a host on a private 172.30.x.0/24 bridge; removed again on exit
 `;
 
 function fail(msg: string, code = 1): never {
@@ -48,6 +53,8 @@ async function main(argv: string[]): Promise<void> {
       hollow: { type: 'boolean' },
       count: { type: 'string' },
       'from-host': { type: 'boolean' },
+      namespace: { type: 'string', short: 'n' },
+      nodes: { type: 'string' },
     },
     strict: true,
     allowPositionals: true,
@@ -70,8 +77,11 @@ async function main(argv: string[]): Promise<void> {
       if (command === 'server' && !natsServers?.length) fail('server joins an existing NATS cluster: give --nats URL[,URL] (or use `kite up`)', 2);
       const port = values.port === undefined ? 6443 : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port: must be an integer between 0 and 65535, got "${values.port}"`, 2);
+      const nodes = values.nodes === undefined ? undefined : Number(values.nodes);
+      if (nodes !== undefined && (command !== 'up' || !Number.isInteger(nodes) || nodes < 1 || nodes > 200)) fail(`--nodes: must be an integer between 1 and 200 (kite up only), got "${values.nodes}"`, 2);
+      if (nodes !== undefined && natsServers?.length) fail('--nodes: the node namespaces reach only the embedded nats-server (on the private node network); drop --nats', 2);
       const { startKernel } = await import('../kernel.js');
-      const kernel = await startKernel({ dataDir, natsServers, configPath: values.config, apiHost: values.address, apiPort: port });
+      const kernel = await startKernel({ dataDir, natsServers, configPath: values.config, apiHost: values.address, apiPort: port, ...(nodes ? { nodes } : {}) });
       process.stdout.write(
         `Kite is up: API ${kernel.apiUrl}, NATS ${kernel.natsUrl}\n` +
           `  export KUBECONFIG=${kernel.kubeconfigPath}\n` +
@@ -101,6 +111,11 @@ async function main(argv: string[]): Promise<void> {
     case 'plugins': {
       const { showPlugins } = await import('./plugins.js');
       process.stdout.write(await showPlugins({ dataDir, natsServers, configPath: values.config, output: values.output }));
+      return;
+    }
+    case 'scheduler': {
+      const { runSchedulerCommand } = await import('../../plugins/scheduler/explain-cli.js');
+      process.stdout.write(await runSchedulerCommand({ dataDir, natsServers, configPath: values.config, namespace: values.namespace, output: values.output, args: positionals }));
       return;
     }
     default:

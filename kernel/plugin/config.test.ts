@@ -70,7 +70,11 @@ t.test('bad files are refused naming the file, the entry and the key', async (t)
   t.equal(refusal(`${header}plugin: []\n`), 'kite.yaml: plugin: unknown field (allowed: apiVersion, kind, plugins)');
   t.equal(
     refusal(`${header}plugins:\n  - { name: example, module: builtin:example, option: {} }\n`),
-    'kite.yaml: plugins[0] ("example"): option: unknown field (allowed: name, module, placement, enabled, options)',
+    'kite.yaml: plugins[0] ("example"): option: unknown field (allowed: name, module, placement, enabled, options, netns)',
+  );
+  t.equal(
+    refusal(`${header}plugins:\n  - { name: example, module: builtin:example, netns: n1 }\n`),
+    'kite.yaml: plugins[0] ("example"): netns: must be a network namespace name, and needs placement: process',
   );
   t.equal(
     refusal(`${header}plugins:\n  - { name: example, module: a.js }\n  - { name: other, module: b.js }\n  - { name: example, module: c.js }\n`),

@@ -14,7 +14,7 @@ export const Placements: readonly Placement[] = ['inProcess', 'worker', 'process
 const BUILTIN_PREFIX = 'builtin:';
 const NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const TOP_LEVEL_KEYS = ['apiVersion', 'kind', 'plugins'];
-const ENTRY_KEYS = ['name', 'module', 'placement', 'enabled', 'options'];
+const ENTRY_KEYS = ['name', 'module', 'placement', 'enabled', 'options', 'netns'];
 
 /** A configuration (or plugin metadata) mistake; the message names the file, the entry and the key. */
 export class KernelConfigError extends StatusError {
@@ -35,6 +35,8 @@ export interface PluginEntry {
   enabled: boolean;
   /** Raw options; the plugin manifest's setup() validates them at load time. */
   options: unknown;
+  /** placement process only: the named network namespace the child runs in (`kite up --nodes`). */
+  netns?: string;
   /** Position in the file's `plugins` list, for messages. */
   index: number;
 }
@@ -83,12 +85,15 @@ export function resolveModuleReference(module: string, baseDir: string): string 
 
 /** The built-in plugins `kite up` loads by default: controllers in process, the node agent in its own process. */
 export function builtinPlugins(): { name: string; module: string; placement?: Placement; options?: unknown }[] {
-  const controllers = ['replicaset', 'deployment', 'gc', 'namespace', 'serviceaccount', 'job', 'endpoints', 'endpointslice', 'nodelifecycle'];
-  const names: Record<string, string> = { gc: 'garbage-collector', nodelifecycle: 'node-lifecycle-controller' };
+  const controllers = ['replicaset', 'deployment', 'gc', 'namespace', 'serviceaccount', 'job', 'endpoints', 'endpointslice', 'nodelifecycle', 'nodeipam'];
+  const names: Record<string, string> = { gc: 'garbage-collector', nodelifecycle: 'node-lifecycle-controller', nodeipam: 'node-ipam-controller' };
   const runtime = process.getuid?.() === 0 ? 'builtin:runtime-runc' : 'builtin:runtime-hollow';
   return [
     ...controllers.map((c) => ({ name: names[c] ?? `${c}-controller`, module: `builtin:controllers/${c}` })),
-    { name: 'node-agent', module: 'builtin:node-agent', placement: 'process' as Placement, options: { runtime } },
+    // kube-scheduler's role, in process (leader-elected on the kube-system/kube-scheduler Lease).
+    { name: 'scheduler', module: 'builtin:scheduler' },
+    // Real pods get their own IP through the CNI host (plugins/network); hollow pods have no network.
+    { name: 'node-agent', module: 'builtin:node-agent', placement: 'process' as Placement, options: runtime === 'builtin:runtime-runc' ? { runtime, network: {} } : { runtime } },
   ];
 }
 
@@ -169,6 +174,7 @@ function parseEntry(raw: unknown, index: number, source: string, baseDir: string
   if (module === BUILTIN_PREFIX) fail('module', 'builtin: needs a plugin name, e.g. builtin:example');
   if (!Placements.includes(placement as Placement)) fail('placement', `must be one of ${Placements.join(', ')}, got ${describe(placement)}`);
   if (typeof enabled !== 'boolean') fail('enabled', `must be true or false, got ${describe(enabled)}`);
+  if (raw.netns !== undefined && (placement !== 'process' || typeof raw.netns !== 'string' || !/^[a-zA-Z0-9_.-]{1,64}$/.test(raw.netns))) fail('netns', 'must be a network namespace name, and needs placement: process');
   return {
     name,
     module,
@@ -176,6 +182,7 @@ function parseEntry(raw: unknown, index: number, source: string, baseDir: string
     placement: placement as Placement,
     enabled: enabled as boolean,
     options: options ?? {},
+    ...(raw.netns !== undefined ? { netns: raw.netns as string } : {}),
     index,
   };
 }

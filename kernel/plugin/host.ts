@@ -284,7 +284,7 @@ export class PluginHost {
     }
     return launchOutOfProcess(
       this.runnerPath,
-      { ...common, placement: entry.placement, module: entry.module, resolvedModule: entry.resolvedModule, describeEntry: plugin.describeEntry, options: entry.options },
+      { ...common, placement: entry.placement, module: entry.module, resolvedModule: entry.resolvedModule, describeEntry: plugin.describeEntry, options: entry.options, ...(entry.netns ? { netns: entry.netns } : {}) },
       onFailure,
       signal,
     );

@@ -1,7 +1,7 @@
 // Running one plugin instance in its placement. In-process: a child container in this process.
 // Worker and process: the runner module (runner.ts) in a worker thread or a forked child, driven
 // by a tiny control protocol; both report a failure after start through `onFailure`.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
 import type { PluginContext } from '../tokens.js';
@@ -21,6 +21,8 @@ export interface RunnerInit {
   natsServers: string[];
   dataDir: string;
   stopGraceMs: number;
+  /** Process placement only: run the child in this named network namespace (`kite up --nodes`: one per node). */
+  netns?: string;
 }
 
 /** Host → runner. */
@@ -109,7 +111,11 @@ function workerChannel(runnerPath: string, init: RunnerInit): RunnerChannel {
 function childChannel(runnerPath: string, init: RunnerInit): RunnerChannel {
   // Debugger flags would make the child compete for the kernel's inspector port.
   const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--inspect'));
-  const child: ChildProcess = fork(runnerPath, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', execArgv });
+  // In a network namespace: nsenter enters only the network namespace (not `ip netns exec`, whose
+  // private /sys mount would hide the cgroup hierarchy from runc) and execs node with the IPC fd.
+  const child: ChildProcess = init.netns
+    ? spawn('nsenter', [`--net=/var/run/netns/${init.netns}`, '--', process.execPath, ...execArgv, runnerPath], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' })
+    : fork(runnerPath, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', execArgv });
   let lastError: string | undefined;
   let exitHandler: ((how: string) => void) | undefined;
   child.on('error', (err) => {

@@ -8,6 +8,7 @@ import type { PluginManifest, Plugin } from '../../kernel/plugin/types.js';
 import { Bus, Logger, MetricsRegistry, ObjectStore, PluginContext, PluginOptions } from '../../kernel/tokens.js';
 import { NodeAgent } from './agent.js';
 import { defaultNodeName } from './node-status.js';
+import { loadNetwork, withPodNetwork } from './pod-network.js';
 import { ContainerRuntime, type RuntimePlugin } from './runtime.js';
 import { setup, type NodeAgentOptions } from './setup.js';
 
@@ -28,7 +29,11 @@ async function buildNodeAgent(container: DependencyContainer): Promise<Plugin> {
   const options = container.resolve<NodeAgentOptions>(PluginOptions);
   const context = container.resolve<PluginContext>(PluginContext);
   const nodeName = options.nodeName ?? defaultNodeName();
-  const runtime = await loadRuntime(container, options, nodeName);
+  const hollow = options.runtime.endsWith('runtime-hollow');
+  const ownRuntime = await loadRuntime(container, options, nodeName);
+  // The pod network step wraps the runtime (as CRI runtimes run CNI in RunPodSandbox).
+  const network = options.network && !hollow ? await loadNetwork(container, options.networkPlugin, options.network, nodeName) : undefined;
+  const runtime = network ? withPodNetwork(ownRuntime, network, container.resolve<Logger>(Logger).child({ node: nodeName })) : ownRuntime;
   container.register(ContainerRuntime, { useValue: runtime });
   const agent = new NodeAgent({
     store: container.resolve<ObjectStore>(ObjectStore),
@@ -38,16 +43,18 @@ async function buildNodeAgent(container: DependencyContainer): Promise<Plugin> {
     runtime,
     options: { ...options, nodeName },
     dataDir: context.dataDir,
-    hollow: options.runtime.endsWith('runtime-hollow'),
+    hollow,
   });
   return {
     start: async () => {
-      await runtime.start();
+      await ownRuntime.start();
+      await network?.start();
       await agent.start();
     },
     stop: async () => {
       await agent.stop();
-      await runtime.stop();
+      await network?.stop();
+      await ownRuntime.stop();
     },
   };
 }

@@ -84,10 +84,15 @@ export function hostConditions(dataDir: string, previous: PodCondition[] | undef
   ];
 }
 
+/** The conditions the node agent itself reports. */
+const KUBELET_CONDITIONS = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready'];
+
 export function buildNode(s: NodeSettings, previous: KubeObject | undefined, hollow: boolean): KubeObject {
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const capacity = { ...(hollow ? { cpu: '8', memory: '32Gi', 'ephemeral-storage': '100Gi', pods: '110' } : hostCapacity(s.dataDir)), ...s.capacity };
   const prevStatus = previous?.status as { conditions?: PodCondition[] } | undefined;
+  // Conditions other components own (NetworkUnavailable, written by the network plugin) are kept.
+  const foreignConditions = (prevStatus?.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.includes(c.type));
   const labels = {
     ...(previous?.metadata.labels ?? {}),
     'beta.kubernetes.io/arch': goArch(),
@@ -106,7 +111,7 @@ export function buildNode(s: NodeSettings, previous: KubeObject | undefined, hol
     status: {
       capacity,
       allocatable: capacity,
-      conditions: hostConditions(s.dataDir, prevStatus?.conditions, now, hollow),
+      conditions: [...hostConditions(s.dataDir, prevStatus?.conditions, now, hollow), ...foreignConditions],
       addresses: [{ type: 'InternalIP', address: hollow ? '127.0.0.1' : hostIPv4() }, { type: 'Hostname', address: s.nodeName }],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
       nodeInfo: {
@@ -175,7 +180,7 @@ export class NodeHeartbeat {
     }
     this.nodeUid = stored.metadata.uid;
     this.lastReport = Date.now();
-    this.lastConditions = ((stored.status as { conditions?: PodCondition[] }).conditions ?? []).map((c) => `${c.type}=${c.status}`).join(',');
+    this.lastConditions = ((stored.status as { conditions?: PodCondition[] }).conditions ?? []).filter((c) => KUBELET_CONDITIONS.includes(c.type)).map((c) => `${c.type}=${c.status}`).join(',');
   }
 
   private async ensureLeaseNamespace(): Promise<void> {

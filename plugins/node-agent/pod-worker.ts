@@ -13,6 +13,7 @@ import { ConfigError, PodSources, cleanupPodDir, containerMounts, containerResou
 import type { EventRecorder } from './events.js';
 import { computePodStatus, mergeStatus, wantsRestart, type ContainerRecord } from './pod-status.js';
 import { NODE_AGENT_FINALIZER, POD_RESOURCE, type ContainerSpec, type Pod } from './pod-types.js';
+import { hostPortMappings } from './pod-network.js';
 import { ContainerProber } from './probes.js';
 import { ImageError, type ContainerRuntime, type ContainerStatus, type PullPolicy, type SandboxStatus } from './runtime.js';
 
@@ -54,6 +55,8 @@ export class PodWorker {
   private done = false;
   private readonly seenAt = Date.now();
   private reportedRunning = false;
+  private sandboxBackoffMs?: number;
+  private sandboxRetryAt = 0;
   private readonly log: Logger;
 
   constructor(private pod: Pod, private readonly deps: WorkerDeps, adopted: { sandbox?: SandboxStatus; containers: ContainerStatus[] }) {
@@ -149,16 +152,7 @@ export class PodWorker {
     if (this.done) return;
     if (this.pod.metadata.deletionTimestamp) return this.terminate();
     this.startTime ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    if (!this.sandbox?.ready) {
-      this.sandbox = await this.deps.runtime.createSandbox({
-        podUid: this.uid,
-        namespace: this.pod.metadata.namespace ?? 'default',
-        name: this.pod.metadata.name!,
-        hostname: this.pod.spec.hostNetwork ? hostname() : this.pod.spec.hostname ?? this.pod.metadata.name!,
-        podDir: this.podDir,
-        hostNetwork: !!this.pod.spec.hostNetwork,
-      });
-    }
+    if (!this.sandbox?.ready && !(await this.createSandbox())) return;
     await this.refresh();
     // Report Pending/ContainerCreating before a possibly slow image build or start.
     if (!this.lastStatus) await this.writeStatus();
@@ -181,6 +175,40 @@ export class PodWorker {
       }
     }
     await this.writeStatus();
+  }
+
+  /**
+   * The sandbox (and its network). A failure is reported as the kubelet does
+   * (FailedCreatePodSandBox with the network plugin's message) and retried with back-off; the
+   * runtime's network step has already removed what it created.
+   */
+  private async createSandbox(): Promise<boolean> {
+    if (Date.now() < this.sandboxRetryAt) {
+      this.wake(this.sandboxRetryAt - Date.now());
+      return false;
+    }
+    try {
+      this.sandbox = await this.deps.runtime.createSandbox({
+        podUid: this.uid,
+        namespace: this.pod.metadata.namespace ?? 'default',
+        name: this.pod.metadata.name!,
+        hostname: this.pod.spec.hostNetwork ? hostname() : this.pod.spec.hostname ?? this.pod.metadata.name!,
+        podDir: this.podDir,
+        hostNetwork: !!this.pod.spec.hostNetwork,
+        portMappings: hostPortMappings(this.pod),
+      });
+      this.sandboxBackoffMs = undefined;
+      return true;
+    } catch (e) {
+      this.sandbox = undefined;
+      this.sandboxBackoffMs = Math.min(this.sandboxBackoffMs === undefined ? 1000 : this.sandboxBackoffMs * 2, this.deps.backoff.maxMs);
+      this.sandboxRetryAt = Date.now() + this.sandboxBackoffMs;
+      this.log.warn('pod sandbox creation failed', { error: e as Error, retryInMs: this.sandboxBackoffMs });
+      this.deps.events.record(this.pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
+      if (!this.lastStatus) await this.writeStatus();
+      this.wake(this.sandboxBackoffMs);
+      return false;
+    }
   }
 
   private async refresh(): Promise<void> {
@@ -276,6 +304,8 @@ export class PodWorker {
         mounts: containerMounts(c, volumes, this.pod),
         resources: containerResources(c),
         logPath: this.logPath(c.name, attempt),
+        ...(c.stdin ? { stdin: true } : {}),
+        ...(c.tty ? { tty: true } : {}),
       };
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;

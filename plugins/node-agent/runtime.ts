@@ -33,6 +33,8 @@ export interface SandboxConfig {
   podDir: string;
   /** Share the node's network namespace (`spec.hostNetwork`). */
   hostNetwork?: boolean;
+  /** hostPort mappings of the pod's containers, for the network step (CNI portMappings capability). */
+  portMappings?: Array<{ hostPort: number; containerPort: number; protocol: string; hostIP?: string }>;
 }
 
 export interface SandboxStatus {
@@ -79,6 +81,10 @@ export interface ContainerConfig {
   resources: ContainerResources;
   /** Where stdout and stderr go (one file, appended); chosen by the agent so it can serve logs. */
   logPath: string;
+  /** Keep stdin open for attachers (`spec.containers[].stdin`). */
+  stdin?: boolean;
+  /** Run the process on a terminal (`spec.containers[].tty`). */
+  tty?: boolean;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
@@ -119,6 +125,20 @@ export interface ExecProcess {
   kill(): void;
 }
 
+/** A client joined to a running container's own stdio (kubectl attach). */
+export interface AttachSession {
+  /** Reaches the container's stdin when it was created with `stdin` (otherwise dropped). */
+  writeStdin(data: Uint8Array): void;
+  /** The container's output from now on (stdout and stderr together, as in its log). */
+  onOutput(listener: (data: Uint8Array) => void): void;
+  /** Sets the terminal size of a `tty` container. */
+  resize(cols: number, rows: number): void;
+  /** Resolves when the container has exited (its last output delivered). */
+  readonly exited: Promise<void>;
+  /** The client left: stop delivering; the container keeps running. */
+  detach(): void;
+}
+
 /** A network check run from inside the pod's network namespace (probes). */
 export type NetworkCheck =
   | { kind: 'tcp'; port: number; host?: string }
@@ -153,6 +173,8 @@ export interface ContainerRuntime {
   exec(id: string, command: string[], timeoutMs: number): Promise<ExecResult>;
   /** Starts an interactive command in a running container (kubectl exec), with a terminal of this size when `tty` is given. */
   execStream(id: string, command: string[], tty?: { cols: number; rows: number }): ExecProcess;
+  /** Joins a running container's stdio (kubectl attach); optional: runtimes without it refuse attach. */
+  attachContainer?(id: string): Promise<AttachSession>;
   /** Runs a network check in the pod's network (httpGet/tcpSocket probes); true when healthy. */
   checkNetwork(sandboxId: string, check: NetworkCheck, timeoutMs: number): Promise<{ ok: boolean; message?: string }>;
 

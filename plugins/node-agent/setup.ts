@@ -23,6 +23,10 @@ export interface NodeAgentOptions {
   /** Capacity overrides, e.g. for hollow nodes: { cpu: '4', memory: '8Gi', pods: '110' }. */
   capacity?: Record<string, string>;
   labels?: Record<string, string>;
+  /** Pod network options handed to the NetworkPlugin (`confList`, `cniPath`, ...); absent: pods get no network of their own beyond loopback. */
+  network?: Record<string, unknown>;
+  /** The NetworkPlugin module; default builtin:network (the CNI host). */
+  networkPlugin: string;
 }
 
 const NUMBERS = ['leaseDurationSeconds', 'leaseRenewSeconds', 'statusReportSeconds', 'backoffInitialSeconds', 'backoffMaxSeconds', 'backoffResetSeconds', 'containerLogMaxBytes', 'logRotateSeconds'] as const;
@@ -36,7 +40,7 @@ const DEFAULTS: Record<(typeof NUMBERS)[number], number> = {
   containerLogMaxBytes: 10 * 2 ** 20,
   logRotateSeconds: 10,
 };
-const KEYS = ['nodeName', 'runtime', 'runtimeOptions', 'capacity', 'labels', ...NUMBERS];
+const KEYS = ['nodeName', 'runtime', 'runtimeOptions', 'capacity', 'labels', 'network', 'networkPlugin', ...NUMBERS];
 
 function stringMap(key: string, v: unknown): Record<string, string> | undefined {
   if (v === undefined) return undefined;
@@ -57,6 +61,8 @@ export function setup(raw: unknown): NodeAgentOptions {
   if (o.runtimeOptions !== undefined && (typeof o.runtimeOptions !== 'object' || o.runtimeOptions === null || Array.isArray(o.runtimeOptions))) {
     throw new PluginConfigError('runtimeOptions', 'must be a mapping');
   }
+  if (o.network !== undefined && (typeof o.network !== 'object' || o.network === null || Array.isArray(o.network))) throw new PluginConfigError('network', 'must be a mapping (options of the network plugin, e.g. confList and cniPath)');
+  if (o.networkPlugin !== undefined && (typeof o.networkPlugin !== 'string' || o.networkPlugin === '')) throw new PluginConfigError('networkPlugin', 'must be a module reference such as builtin:network');
   const numbers = { ...DEFAULTS };
   for (const key of NUMBERS) {
     const v = o[key];
@@ -73,5 +79,7 @@ export function setup(raw: unknown): NodeAgentOptions {
     ...numbers,
     ...(capacity ? { capacity } : {}),
     ...(labels ? { labels } : {}),
+    ...(o.network ? { network: o.network as Record<string, unknown> } : {}),
+    networkPlugin: (o.networkPlugin as string | undefined) ?? 'builtin:network',
   };
 }
