@@ -1,6 +1,6 @@
 // Test helper: runs the real `kite up` as a child process in a temporary data directory and drives
 // it with the real kubectl. Everything is cleaned up at teardown, also when the test fails.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,31 @@ interface Teardownable {
 
 export const KUBECTL = process.env.KITE_KUBECTL ?? '/usr/bin/kubectl';
 
+/** Deletes every pod (1 s grace) and waits until the node agent has released them. */
+function deleteAllPods(dataDir: string, cacheDir: string): Promise<void> {
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  return new Promise((resolve) => {
+    execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, 'delete', 'pods', '--all', '--all-namespaces', '--grace-period=1', '--wait=true', '--timeout=60s'], { timeout: 70_000, env: { ...process.env, HOME: cacheDir } }, () => resolve());
+  });
+}
+
+/** Lazily unmounts anything a failed test left mounted below `dir` (container root filesystems). */
+function unmountUnder(dir: string): void {
+  let mounts: string[] = [];
+  try {
+    mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${dir}/`));
+  } catch {
+    return;
+  }
+  for (const m of mounts.sort((a, b) => b.length - a.length)) {
+    try {
+      execFileSync('umount', ['-l', m], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  }
+}
+
 export async function startTestKite(t: Teardownable, extraArgs: string[] = [], existingDataDir?: string): Promise<TestKite> {
   const dataDir = existingDataDir ?? mkdtempSync(join(tmpdir(), 'kite-up-'));
   const cacheDir = mkdtempSync(join(tmpdir(), 'kite-kubectl-cache-'));
@@ -50,13 +75,23 @@ export async function startTestKite(t: Teardownable, extraArgs: string[] = [], e
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
+      // Pods outlive `kite up` by design (the node agent adopts them after a restart): delete them
+      // first, so a test leaves no containers, overlay mounts, sandboxes or addresses behind.
+      await deleteAllPods(dataDir, cacheDir);
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
     }
     rmSync(cacheDir, { recursive: true, force: true });
-    if (!existingDataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (!existingDataDir) {
+      unmountUnder(dataDir);
+      try {
+        rmSync(dataDir, { recursive: true, force: true });
+      } catch (e) {
+        process.stderr.write(`startTestKite: could not remove ${dataDir}: ${(e as Error).message}\n`);
+      }
+    }
   });
   let onEarlyExit: (code: number | null) => void = () => undefined;
   await new Promise<void>((resolve, reject) => {

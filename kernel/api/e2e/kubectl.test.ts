@@ -48,7 +48,8 @@ t.test('kubectl against kite up', async (t) => {
     writeFileSync(join(dir, 'mynginx.yaml'), pod('mynginx', { run: 'mynginx', tier: 'web' }));
     t.match((await k(['apply', '-f', join(dir, 'mynginx.yaml')])).stdout, 'pod/mynginx configured');
     const get = await k(['get', 'pod']);
-    t.match(get.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nmynginx\s+0\/1\s+Pending\s+0\s+\d+s/);
+    // The scheduler and the node agent run: the pod may be anywhere between Pending and Running.
+    t.match(get.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nmynginx\s+[01]\/1\s+(Pending|ContainerCreating|Running)\s+0\s+\d+s/);
     t.match((await k(['get', 'pod', '-o', 'wide'])).stdout, /IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES/);
     const yaml = await k(['get', 'pod', 'mynginx', '-o', 'yaml']);
     t.match(yaml.stdout, /restartPolicy: Always/);
