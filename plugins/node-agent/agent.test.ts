@@ -214,11 +214,10 @@ t.test('node agent with runc', { skip: runcUnavailable() }, async (t) => {
     t.equal(cat.out, 'piped through stdin');
     const tty = await run(`command=sh&command=-c&command=${encodeURIComponent('tty; stty size; read line; echo "got $line"; exit 5')}&stdin=true&stdout=true&tty=true`, 'typed\r', { Width: 120, Height: 40 });
     // The typed line may be echoed anywhere in between: the container's terminal echoes on arrival.
-    // Known flaky under load (issue 6 note): input typed before the shell reads it interleaves
-    // with `tty`'s output, and `stty size` sometimes fails with ECHILD in the exec wrapper.
-    const flaky = { todo: 'tty exec races with early stdin under load; stty may fail with ECHILD' };
+    // The size is set when runc creates the terminal (process consoleSize): `stty size` used to see
+    // 0x0 (busybox then prints a stale errno, ECHILD) when it ran before runc's first resize.
     t.match(tty.out, /\/dev\/pts\/\d+/, 'a terminal');
-    t.match(tty.out, /\r\n40 120\r\n/, 'of the size kubectl sent', flaky);
+    t.match(tty.out, /40 120\r\n/, 'of the size kubectl sent');
     t.match(tty.out, /got typed/);
     t.equal((tty.out.match(/(?<!got )typed/g) ?? []).length, 1, 'echoed once, by the container\'s terminal only');
     t.equal(tty.status.details?.causes[0]?.message, '5');

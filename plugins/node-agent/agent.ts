@@ -10,11 +10,13 @@ import type { Bus } from '../../kernel/bus/types.js';
 import type { Registry } from 'prom-client';
 import { gaugeOn, histogramOn } from '../../kernel/plugin/metrics.js';
 import { EventRecorder } from './events.js';
+import { serveAttach } from './attach.js';
 import { serveExec } from './exec.js';
 import { rotateLogs, serveLogs } from './logs.js';
 import { NodeHeartbeat, defaultNodeName, hostIPv4 } from './node-status.js';
 import { POD_RESOURCE, type Pod } from './pod-types.js';
 import { PodWorker } from './pod-worker.js';
+import { PortForwarder } from './portforward.js';
 import type { ContainerRuntime, ContainerStatus, SandboxStatus } from './runtime.js';
 import type { NodeAgentOptions } from './setup.js';
 
@@ -54,6 +56,8 @@ export class NodeAgent implements Plugin {
   private watch?: Watch<Pod>;
   private logs?: BusSubscription;
   private exec?: BusSubscription;
+  private attach?: BusSubscription;
+  private portForwarder?: PortForwarder;
   private unsubscribeExit?: () => void;
   private stopped = false;
   private rotateTimer?: NodeJS.Timeout;
@@ -114,6 +118,9 @@ export class NodeAgent implements Plugin {
     });
     this.logs = serveLogs(this.deps.bus, this.nodeName, (ns, name) => this.pod(ns, name));
     this.exec = serveExec(this.deps.bus, this.nodeName, runtime, (ns, name) => this.pod(ns, name));
+    this.attach = serveAttach(this.deps.bus, this.nodeName, runtime, (ns, name) => this.pod(ns, name));
+    this.portForwarder = new PortForwarder(this.deps.bus, this.nodeName, runtime, (ns, name) => this.pod(ns, name));
+    this.portForwarder.serve();
     await this.deps.bus.flush();
     this.rotateTimer = setInterval(() => {
       this.observeContainers();
@@ -161,6 +168,7 @@ export class NodeAgent implements Plugin {
         },
         gone: (id) => {
           this.workers.delete(id);
+          this.portForwarder?.release(id);
           this.finished.add(id);
           if (this.finished.size > 10_000) this.finished.delete(this.finished.values().next().value!);
         },
@@ -203,6 +211,8 @@ export class NodeAgent implements Plugin {
     if (this.rotateTimer) clearInterval(this.rotateTimer);
     this.logs?.unsubscribe();
     this.exec?.unsubscribe();
+    this.attach?.unsubscribe();
+    this.portForwarder?.stop();
     this.unsubscribeExit?.();
     await Promise.all([...this.workers.values()].map((w) => w.detach()));
     this.workers.clear();

@@ -6,7 +6,7 @@ import { CHANNEL, EXEC_CALL, execStatus, type ExecStreamRequest } from '../../ke
 import type { PodWorker } from './pod-worker.js';
 import type { ContainerRuntime, ExecProcess } from './runtime.js';
 
-function frame(channel: number, data: Uint8Array | string): Uint8Array {
+export function frame(channel: number, data: Uint8Array | string): Uint8Array {
   const body = typeof data === 'string' ? Buffer.from(data) : data;
   const out = new Uint8Array(body.length + 1);
   out[0] = channel;

@@ -45,6 +45,11 @@ export interface ContainerSpec {
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   startupProbe?: Probe;
+  /** Keep the container's stdin open for `kubectl attach -i` (and `kubectl run -i`). */
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  /** Give the container a terminal (`kubectl run -t`, `attach -t`). */
+  tty?: boolean;
 }
 
 export interface KeyToPath {

@@ -51,7 +51,8 @@ export function ociSpec(p: BundleParams): object {
   return {
     ociVersion: '1.0.2',
     process: {
-      terminal: false,
+      // With a terminal the foreground `runc run` makes one and relays it to its own stdio.
+      terminal: !!config.tty,
       user: { uid: 0, gid: 0 },
       args: processArgs(config, p.image),
       env: processEnv(config, p.image, p.hostname),

@@ -2,13 +2,13 @@
 // image rootfs), started by a detached supervisor shell running `runc run` in the foreground, so
 // the exit code lands in `<bundle>/exit` even when the agent is not running. The pid file tells
 // that the process started; its absence with an exit file is a start error.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type {
+  AttachSession,
   ContainerConfig,
   ContainerRuntime,
   ContainerStatus,
@@ -20,7 +20,10 @@ import type {
   SandboxStatus,
 } from '../node-agent/runtime.js';
 import { ImageError, StartError } from '../node-agent/runtime.js';
+import { attachSession, stdinFifo, supervisorScript } from './attach.js';
 import { ociSpec } from './bundle.js';
+import { execInContainer } from './exec-stream.js';
+import { Launcher } from './launcher.js';
 import { Cgroups } from './cgroups.js';
 import { buildFromCatalogue } from './images/build.js';
 import { familiarName, parseImageReference } from './images/reference.js';
@@ -48,14 +51,12 @@ export interface RuncOptions {
 
 interface ContainerMeta {
   config: ContainerConfig;
+  /** The image rootfs the overlay is made of; the supervisor mounts it right before `runc run`. */
+  lowerDir?: string;
   imageRef: string;
   createdAt: string;
 }
 
-// `runc run` in the foreground: its exit status is the container's (128+n for signal n).
-const SUPERVISOR = '"$1" --root "$2" --log "$3/runc.log" run --bundle "$3" --pid-file "$3/pid" "$4" </dev/null >>"$5" 2>&1; echo $? >"$3/exit.tmp"; mv "$3/exit.tmp" "$3/exit"';
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,9 +69,11 @@ export class RuncRuntime implements ContainerRuntime {
   private readonly watched = new Set<string>();
   private readonly pulls = new Map<string, Promise<string>>();
   private poller?: NodeJS.Timeout;
+  /** Starts the programs of the pod start and stop paths off the agent's event loop. */
+  private readonly launcher = new Launcher();
 
   constructor(private readonly opts: RuncOptions) {
-    this.sandboxes = new Sandboxes(join(opts.root, 'sandboxes'));
+    this.sandboxes = new Sandboxes(join(opts.root, 'sandboxes'), (file, args) => this.launcher.detached(file, args));
     this.cgroups = new Cgroups({ root: opts.cgroupRoot, parent: opts.cgroupParent });
     this.containersDir = join(opts.root, 'containers');
     this.runcRoot = join(opts.root, 'runc');
@@ -159,11 +162,11 @@ export class RuncRuntime implements ContainerRuntime {
     await mkdir(join(bundle, 'rootfs'), { recursive: true });
     await mkdir(join(bundle, 'upper'), { recursive: true });
     await mkdir(join(bundle, 'work'), { recursive: true });
-    const meta: ContainerMeta = { config, imageRef: `${parseImageReference(image.reference).repository}@${image.digest}`, createdAt: new Date().toISOString() };
+    const meta: ContainerMeta = { config, lowerDir: lower, imageRef: `${parseImageReference(image.reference).repository}@${image.digest}`, createdAt: new Date().toISOString() };
     await writeFile(join(bundle, 'meta.json'), JSON.stringify(meta));
     const spec = ociSpec({ config, image: image.config.config, hostname: sandbox?.name ?? config.name, cgroupsPath: this.cgroups.runcPath(id), namespaces });
     await writeFile(join(bundle, 'config.json'), JSON.stringify(spec, null, 1));
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${join(bundle, 'upper')},workdir=${join(bundle, 'work')}`, join(bundle, 'rootfs')]);
+    if (config.stdin || config.tty) await run('mkfifo', ['-m', '600', stdinFifo(bundle)]);
     await this.cgroups.create(id, config.resources);
     return id;
   }
@@ -173,8 +176,9 @@ export class RuncRuntime implements ContainerRuntime {
     const meta = await this.meta(id);
     if (!meta) throw new StartError(`container ${id} does not exist`);
     await mkdir(join(meta.config.logPath, '..'), { recursive: true });
-    const child = spawn('sh', ['-c', SUPERVISOR, 'supervisor', this.opts.runcBinary, this.runcRoot, bundle, id, meta.config.logPath], { detached: true, stdio: 'ignore' });
-    child.unref();
+    // `runc run` in the foreground under a detached shell: its exit status is the container's (128+n for signal n).
+    const script = supervisorScript({ runc: this.opts.runcBinary, runcRoot: this.runcRoot, bundle, id, logPath: meta.config.logPath, stdin: !!meta.config.stdin, tty: !!meta.config.tty, lowerDir: meta.lowerDir });
+    await this.launcher.detached('sh', ['-c', script]);
     this.watched.add(id);
     for (;;) {
       if (existsSync(join(bundle, 'pid'))) return;
@@ -203,7 +207,7 @@ export class RuncRuntime implements ContainerRuntime {
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
     const bundle = join(this.containersDir, id);
     if (!existsSync(join(bundle, 'pid')) || existsSync(join(bundle, 'exit'))) return;
-    const kill = (signal: string) => run(this.opts.runcBinary, ['--root', this.runcRoot, 'kill', id, signal]).catch(() => undefined);
+    const kill = (signal: string) => this.launcher.run(this.opts.runcBinary, ['--root', this.runcRoot, 'kill', id, signal]).catch(() => undefined);
     if (graceSeconds > 0) {
       await kill('TERM');
       if (await this.waitForExit(bundle, graceSeconds * 1000)) return;
@@ -225,8 +229,8 @@ export class RuncRuntime implements ContainerRuntime {
     const bundle = join(this.containersDir, id);
     await this.stopContainer(id, 0);
     this.watched.delete(id);
-    await run(this.opts.runcBinary, ['--root', this.runcRoot, 'delete', '--force', id]).catch(() => undefined);
-    await run('umount', ['-l', join(bundle, 'rootfs')]).catch(() => undefined);
+    await this.launcher.run(this.opts.runcBinary, ['--root', this.runcRoot, 'delete', '--force', id]).catch(() => undefined);
+    await this.launcher.run('umount', ['-l', join(bundle, 'rootfs')]).catch(() => undefined);
     await this.cgroups.remove(id);
     await rm(bundle, { recursive: true, force: true });
   }
@@ -307,41 +311,15 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   execStream(id: string, command: string[], tty?: { cols: number; rows: number }): ExecProcess {
-    const runcArgs = ['--root', this.runcRoot, 'exec', ...(tty ? ['-t'] : []), id, ...command];
-    // `runc exec -t` needs a controlling terminal: script(1) gives it one, set raw and sized first;
-    // a marker byte tells when that is done, so early stdin is not echoed by the host terminal.
-    const child = tty
-      ? spawn('script', ['-qfec', `stty raw -echo cols ${tty.cols} rows ${tty.rows} && printf '\\036' && exec ${[this.opts.runcBinary, ...runcArgs].map(shellQuote).join(' ')}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] })
-      : spawn(this.opts.runcBinary, runcArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const exited = new Promise<number>((resolve) => {
-      child.once('error', () => resolve(126));
-      child.once('close', (code, signal) => resolve(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 9) : 1)));
-    });
-    child.stdin.on('error', () => undefined);
-    let ready = !tty;
-    const pending: Uint8Array[] = [];
-    let closeRequested = false;
-    const stdoutListeners: Array<(d: Uint8Array) => void> = [];
-    child.stdout.on('data', (d: Buffer) => {
-      if (!ready) {
-        const marker = d.indexOf(0x1e);
-        if (marker < 0) return;
-        ready = true;
-        d = d.subarray(marker + 1);
-        for (const p of pending.splice(0)) child.stdin.write(p);
-        if (closeRequested) child.stdin.end();
-        if (d.length === 0) return;
-      }
-      for (const l of stdoutListeners) l(d);
-    });
-    return {
-      writeStdin: (data) => { if (ready) child.stdin.write(data); else pending.push(data); },
-      closeStdin: () => { if (ready) child.stdin.end(); else closeRequested = true; },
-      onStdout: (l) => { stdoutListeners.push(l); },
-      onStderr: (l) => { child.stderr.on('data', (d: Buffer) => l(d)); },
-      exited,
-      kill: () => { child.kill('SIGKILL'); },
-    };
+    return execInContainer({ runc: this.opts.runcBinary, runcRoot: this.runcRoot, bundle: join(this.containersDir, id), id }, command, tty);
+  }
+
+  async attachContainer(id: string): Promise<AttachSession> {
+    const bundle = join(this.containersDir, id);
+    const status = await this.containerStatus(id);
+    if (status?.state !== 'running') throw new Error(`container ${id} is not running`);
+    const pid = Number(await readFile(join(bundle, 'pid'), 'utf8').catch(() => ''));
+    return attachSession(bundle, status.logPath, pid || undefined, () => !existsSync(join(bundle, 'exit')));
   }
 
   async checkNetwork(sandboxId: string, check: NetworkCheck, timeoutMs: number): Promise<{ ok: boolean; message?: string }> {
@@ -374,6 +352,7 @@ export class RuncRuntime implements ContainerRuntime {
     if (this.poller) clearInterval(this.poller);
     this.poller = undefined;
     this.listeners.clear();
+    this.launcher.close();
   }
 
   private async meta(id: string): Promise<ContainerMeta | undefined> {

@@ -29,8 +29,18 @@ function processStartTime(pid: number): string | undefined {
   }
 }
 
+/** Starts a program detached (own session, no stdio) and resolves with its pid. */
+export type DetachedLauncher = (file: string, args: string[]) => Promise<number>;
+
+const spawnDetached: DetachedLauncher = async (file, args) => {
+  const child = spawn(file, args, { detached: true, stdio: 'ignore' });
+  child.unref();
+  if (!child.pid) throw new Error(`${file} did not start`);
+  return child.pid;
+};
+
 export class Sandboxes {
-  constructor(private readonly dir: string) {}
+  constructor(private readonly dir: string, private readonly launch: DetachedLauncher = spawnDetached) {}
 
   async init(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
@@ -42,13 +52,8 @@ export class Sandboxes {
     if (existing && this.alive(existing)) return this.status(existing);
     const namespaces = config.hostNetwork ? ['--ipc', '--uts'] : ['--net', '--ipc', '--uts'];
     const script = config.hostNetwork ? HOLD_HOST_NETWORK : HOLD_NAMESPACES;
-    const child = spawn('unshare', [...namespaces, '--', 'sh', '-c', script, 'sh', config.hostname.slice(0, 63)], {
-      detached: true,
-      stdio: 'ignore',
-    });
-    child.unref();
-    const pid = child.pid;
-    if (!pid) throw new Error('cannot start the pod sandbox: unshare did not start');
+    const pid = await this.launch('unshare', [...namespaces, '--', 'sh', '-c', script, 'sh', config.hostname.slice(0, 63)])
+      .catch((e: Error) => { throw new Error(`cannot start the pod sandbox: ${e.message}`); });
     // Ready once the shell has set up loopback and become `sleep`.
     const deadline = Date.now() + 10_000;
     for (;;) {

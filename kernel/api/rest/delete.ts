@@ -21,7 +21,7 @@ interface DeleteOptionsBody {
 /**
  * Store delete options from a DeleteOptions object (request body or Eviction.deleteOptions) and
  * the query parameters, which kubectl also uses (`propagationPolicy=Background`).
- * gracePeriodSeconds is accepted; graceful pod termination is the node agent's part (later).
+ * gracePeriodSeconds is recorded for the node agent's graceful termination; 0 on a pod skips it.
  */
 export function deleteOptionsFrom(body: DeleteOptionsBody | undefined, query: URLSearchParams): StoreDeleteOptions {
   const opts = body ?? {};
@@ -64,8 +64,39 @@ export function deletedStatus(req: ApiRequest, obj: KubeObject): object {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details, code: 200 };
 }
 
+/** The node agent's finalizer: it stands for the kubelet's graceful termination of a pod. */
+const NODE_AGENT_FINALIZER = 'kite.dev/node-agent';
+
+/**
+ * A pod deleted with gracePeriodSeconds=0 (`kubectl delete --force --grace-period=0`) is removed at
+ * once, as upstream: the node agent's finalizer is dropped first (the agent then sees DELETED and
+ * kills the containers without grace). Other finalizers still hold the pod. Returns the pod when
+ * dropping the finalizer already removed it (it was Terminating with no other finalizer).
+ */
+async function skipGracefulTermination(deps: RestDeps, req: ApiRequest, name: string, opts: StoreDeleteOptions): Promise<KubeObject | undefined> {
+  const rt = req.resource;
+  if (rt.group !== '' || rt.resource !== 'pods' || opts.gracePeriodSeconds !== 0 || opts.dryRun) return undefined;
+  let removed: KubeObject | undefined;
+  try {
+    await deps.store.guaranteedUpdate(rt, req.namespace, name, (cur) => {
+      const finalizers = cur.metadata.finalizers ?? [];
+      if (!finalizers.includes(NODE_AGENT_FINALIZER)) return undefined;
+      if (opts.preconditions?.uid && opts.preconditions.uid !== cur.metadata.uid) return undefined;
+      const next = structuredClone(cur);
+      next.metadata.finalizers = finalizers.filter((f) => f !== NODE_AGENT_FINALIZER);
+      if (cur.metadata.deletionTimestamp && next.metadata.finalizers.length === 0) removed = next;
+      return next;
+    });
+  } catch (e) {
+    if (!isStatusError(e, 'NotFound') || !removed) throw e;
+  }
+  return removed;
+}
+
 export async function deleteObject(deps: RestDeps, req: ApiRequest): Promise<void> {
   const opts = deleteOptionsFrom(bodyOptions(deps, req), req.query);
+  const removed = await skipGracefulTermination(deps, req, req.name!, opts);
+  if (removed) return sendPlain(req, 200, deletedStatus(req, removed));
   const result = await deps.store.delete(req.resource, req.namespace, req.name!, opts);
   // Kept by finalizers (Terminating): the object itself; removed: a Success Status.
   if (result.deleted) sendPlain(req, 200, deletedStatus(req, result.object));
@@ -81,6 +112,11 @@ export async function deleteCollection(deps: RestDeps, req: ApiRequest): Promise
   const deleted: KubeObject[] = [];
   for (const item of listed.items) {
     try {
+      const removed = await skipGracefulTermination(deps, { ...req, namespace: item.metadata.namespace }, item.metadata.name!, opts);
+      if (removed) {
+        deleted.push(withTypeMeta(rt, removed));
+        continue;
+      }
       const result = await deps.store.delete(rt, item.metadata.namespace, item.metadata.name!, opts);
       deleted.push(withTypeMeta(rt, result.object));
     } catch (e) {

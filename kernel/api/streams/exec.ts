@@ -5,12 +5,14 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { subjects } from '../../bus/types.js';
 import { StatusError, errors } from '../../objects/status.js';
 import type { KubeObject } from '../../objects/types.js';
+import type { Bus } from '../../bus/types.js';
 import type { SubresourceHandler } from '../rest/deps.js';
+import type { ApiRequest } from '../types.js';
 import { CHANNEL, EXEC_CALL, type ExecStreamRequest } from './protocol.js';
 
 const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
-interface PodShape extends KubeObject {
+export interface PodShape extends KubeObject {
   spec?: { nodeName?: string; containers?: Array<{ name: string }>; initContainers?: Array<{ name: string }> };
   status?: { phase?: string; containerStatuses?: Array<{ name: string; state?: { running?: object } }>; initContainerStatuses?: Array<{ name: string; state?: { running?: object } }> };
 }
@@ -45,12 +47,20 @@ const upgrader = new WebSocketServer({
 export const podExecHandler: SubresourceHandler = async (req, { store, bus }) => {
   const pod = await store.get<PodShape>({ group: '', resource: 'pods', namespaced: true }, req.namespace, req.name!);
   const init = execRequestFor(pod, req.query);
+  await relayChannelStream(req, bus, pod.spec?.nodeName, EXEC_CALL, init);
+};
+
+/**
+ * Upgrades to a channel WebSocket (v5/v4) and relays frames as they are between it and a bus
+ * stream to the pod's node (exec and attach share this); a node failure mid-stream becomes a
+ * Failure status on channel 3.
+ */
+export async function relayChannelStream(req: ApiRequest, bus: Bus | undefined, nodeName: string | undefined, call: string, init: { pod: string }): Promise<void> {
   if (!req.raw.headers.upgrade) throw badRequest('Upgrade request required');
-  const nodeName = pod.spec?.nodeName;
   if (!nodeName || !bus) throw errors.unavailable(`the node of pod ${init.pod} cannot be reached`);
   let stream;
   try {
-    stream = await bus.openStream(subjects.node(nodeName, EXEC_CALL), init, { timeoutMs: 5000 });
+    stream = await bus.openStream(subjects.node(nodeName, call), init, { timeoutMs: 5000 });
   } catch (e) {
     throw errors.unavailable(`cannot reach the node agent of node ${nodeName}: ${(e as Error).message}`);
   }
@@ -67,4 +77,4 @@ export const podExecHandler: SubresourceHandler = async (req, { store, bus }) =>
   }
   stream.end();
   ws.close(1000);
-};
+}

@@ -46,3 +46,33 @@ export function execStatus(exitCode: number, message?: string): object {
     details: { causes: [{ reason: 'ExitCode', message: String(exitCode) }] },
   };
 }
+
+/**
+ * Init message of a port-forward stream (`kite.node.<node>.portforward`): one per forwarded TCP
+ * connection. Chunks in both directions are `PortForwardPipe` frames (see pipe.ts). The node fails
+ * the stream with the upstream message when nothing listens on the port.
+ */
+export interface PortForwardStreamRequest {
+  namespace: string;
+  pod: string;
+  uid?: string;
+  port: number;
+}
+
+export const PORTFORWARD_CALL = 'portforward';
+
+/**
+ * Init message of an attach stream (`kite.node.<node>.attach`): the container's own stdio, in the
+ * same channel framing as exec. The node ends the stream with a status frame when the container
+ * exits; the container keeps running when the client leaves.
+ */
+export interface AttachStreamRequest {
+  namespace: string;
+  pod: string;
+  uid?: string;
+  container: string;
+  stdin: boolean;
+  tty: boolean;
+}
+
+export const ATTACH_CALL = 'attach';

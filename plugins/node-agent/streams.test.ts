@@ -1,0 +1,239 @@
+// The real kubectl against an API server and a runc node agent for the streams and lifecycle
+// paths beyond logs/exec: port-forward (WebSocket-tunnelled SPDY and plain SPDY), attach (with
+// stdin) and force delete.
+import 'reflect-metadata';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { createApiServer } from '../../kernel/api/mod.js';
+import { nodeStreamHandlers } from '../../kernel/api/streams/mod.js';
+import { ensureNamespaces } from '../../kernel/kernel.js';
+import { createLogger } from '../../kernel/log.js';
+import { ResourceRegistry } from '../../kernel/objects/registry.js';
+import { createAdmission } from '../../kernel/objects/validation/mod.js';
+import { connectKernelServices } from '../../kernel/services.js';
+import { KUBECTL } from '../../kernel/testing/kite.js';
+import { startTestNats } from '../../kernel/testing/nats.js';
+import { createRuncRuntime } from '../runtime-runc/index.js';
+import { setup as runcSetup } from '../runtime-runc/setup.js';
+import { NodeAgent } from './agent.js';
+import { setup } from './setup.js';
+import { cleanupCgroupParent, runcUnavailable } from './testkit.js';
+
+interface Result { code: number; stdout: string; stderr: string }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** GET over plain HTTP; resolves with status and body bytes. */
+function fetchBytes(port: number, path: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.setTimeout(60_000, () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+t.test('kubectl port-forward, attach and force delete on a runc node', { skip: runcUnavailable(), timeout: 280_000 }, async (t) => {
+  const nats = await startTestNats(t);
+  const logger = createLogger({}, 'error');
+  const registry = new ResourceRegistry();
+  const services = await connectKernelServices({ natsServers: [nats.url], name: 'test', logger, admission: createAdmission(registry) });
+  t.teardown(() => services.close());
+  await ensureNamespaces(services.store);
+  const dataDir = mkdtempSync(join(tmpdir(), 'kite-node-streams-'));
+  const cacheDir = join(dataDir, 'kubectl-cache');
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const api = await createApiServer({ dataDir, port: 0, registry, services, logger, ready: () => true, subresourceHandlers: nodeStreamHandlers });
+  t.teardown(() => api.close());
+
+  const cgroupParent = `kite-test-${process.pid}-streams`;
+  const runtime = createRuncRuntime(runcSetup({ stateDir: join(dataDir, 'node', 'w1', 'runtime'), imageDir: join(dataDir, 'images'), cgroupParent, exitPollMs: 100 }), dataDir);
+  const agent = new NodeAgent({ store: services.store, bus: services.bus, logger, runtime, options: setup({ nodeName: 'w1' }), dataDir });
+  t.teardown(async () => {
+    await agent.stop();
+    for (const s of await runtime.listSandboxes()) await runtime.removeSandbox(s.id);
+    await runtime.stop();
+    cleanupCgroupParent(cgroupParent);
+  });
+  await runtime.start();
+  await agent.start();
+
+  const base = ['--kubeconfig', api.kubeconfigPath, '--cache-dir', cacheDir];
+  const children = new Set<ChildProcess>();
+  t.teardown(() => { for (const c of children) c.kill('SIGKILL'); });
+  const kubectl = (args: string[], stdin?: string, env?: Record<string, string>) => new Promise<Result>((resolve) => {
+    const child = execFile(KUBECTL, [...base, ...args], { timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout, stderr });
+    });
+    if (stdin !== undefined) child.stdin!.end(stdin);
+  });
+  const waitFor = async (args: string[], pattern: RegExp, what: string) => {
+    let last: Result | undefined;
+    for (let i = 0; i < 150; i++) {
+      last = await kubectl(args);
+      if (pattern.test(last.stdout)) return last;
+      await sleep(200);
+    }
+    throw new Error(`${what}: kubectl ${args.join(' ')} never matched ${pattern}; last: ${JSON.stringify(last)}`);
+  };
+  /** Starts `kubectl port-forward`, resolves with the local port it chose. */
+  const portForward = async (target: string, remote: number, env?: Record<string, string>) => {
+    const child = spawn(KUBECTL, [...base, 'port-forward', target, `:${remote}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    children.add(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { children.delete(child); resolve(code); }));
+    for (let i = 0; i < 300 && !/Forwarding from 127\.0\.0\.1:(\d+)/.test(out); i++) await sleep(100);
+    const port = Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+    if (!port) throw new Error(`kubectl port-forward did not start: ${out}`);
+    return { port, output: () => out, exited, stop: () => child.kill('SIGINT') };
+  };
+
+  const manifest = `
+apiVersion: v1
+kind: Pod
+metadata: { name: files, labels: { app: files } }
+spec:
+  nodeName: w1
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: web
+      image: busybox
+      command: ["sh", "-c", "mkdir /www && echo hello through the tunnel > /www/index.html && head -c 5242880 /dev/urandom > /www/big && exec httpd -f -p 80 -h /www"]
+`;
+  const applied = await kubectl(['apply', '-f', '-'], manifest);
+  t.equal(applied.code, 0, applied.stderr);
+  await waitFor(['get', 'pod', 'files'], /files\s+1\/1\s+Running/, 'files running');
+  const sum = await waitFor(['exec', 'files', '--', 'sha256sum', '/www/big'], /^[0-9a-f]{64}/, 'checksum of the big file');
+  const expected = sum.stdout.slice(0, 64);
+
+  for (const [transport, env] of [['WebSocket tunnel', {}], ['SPDY upgrade', { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }]] as const) {
+    await t.test(`port-forward over ${transport}`, async (t) => {
+      const pf = await portForward('pod/files', 80, env);
+      t.teardown(() => { if (process.env.KITE_DEBUG) console.error(pf.output()); });
+      const [a, b] = await Promise.all([fetchBytes(pf.port, '/index.html'), fetchBytes(pf.port, '/index.html')]);
+      t.equal(a.status, 200);
+      t.equal(a.body.toString(), 'hello through the tunnel\n', 'first of two concurrent connections');
+      t.equal(b.body.toString(), 'hello through the tunnel\n', 'second of two concurrent connections');
+      const big = await fetchBytes(pf.port, '/big');
+      t.equal(big.body.length, 5 * 1024 * 1024, '5 MiB arrive');
+      t.equal(createHash('sha256').update(big.body).digest('hex'), expected, 'intact');
+      pf.stop();
+      await pf.exited;
+    });
+  }
+
+  await t.test('port-forward to a service goes to one of its pods', async (t) => {
+    const svc = 'apiVersion: v1\nkind: Service\nmetadata: { name: files }\nspec:\n  selector: { app: files }\n  ports: [{ port: 8080, targetPort: 80 }]\n';
+    const created = await kubectl(['apply', '-f', '-'], svc);
+    t.equal(created.code, 0, created.stderr);
+    const pf = await portForward('svc/files', 8080);
+    t.match(pf.output(), /-> 80/, 'kubectl resolves the service port to the pod\'s');
+    t.equal((await fetchBytes(pf.port, '/index.html')).body.toString(), 'hello through the tunnel\n');
+    pf.stop();
+    await pf.exited;
+  });
+
+  await t.test('port-forward to a port nothing listens on', async (t) => {
+    const pf = await portForward('pod/files', 81);
+    await fetchBytes(pf.port, '/').catch(() => undefined);
+    const code = await Promise.race([pf.exited, sleep(20_000).then(() => 'still running')]);
+    t.match(pf.output(), /error forwarding port 81 to pod files/, 'kubectl prints the node\'s reason');
+    t.match(pf.output(), /connection refused/);
+    if (code === 'still running') pf.stop();
+  });
+
+  await t.test('kubectl attach receives the output and, with -i, reaches stdin', async (t) => {
+    const talker = `
+apiVersion: v1
+kind: Pod
+metadata: { name: talker }
+spec:
+  nodeName: w1
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: main
+      image: busybox
+      stdin: true
+      command: ["sh", "-c", "i=0; while true; do echo tick-$i; i=$((i+1)); if read -t 1 line; then echo got:$line; fi; done"]
+`;
+    t.equal((await kubectl(['apply', '-f', '-'], talker)).code, 0);
+    await waitFor(['get', 'pod', 'talker'], /talker\s+1\/1\s+Running/, 'talker running');
+    const child = spawn(KUBECTL, [...base, 'attach', '-i', 'talker', '-c', 'main'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    children.add(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    for (let i = 0; i < 200 && !/tick-\d+/.test(out); i++) await sleep(100);
+    t.match(out, /tick-\d+/, 'lines the container prints after attaching arrive');
+    child.stdin.write('through-attach\n');
+    for (let i = 0; i < 200 && !/got:through-attach/.test(out); i++) await sleep(100);
+    t.match(out, /got:through-attach/, 'stdin reaches the process');
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('exit', r));
+    children.delete(child);
+    await waitFor(['get', 'pod', 'talker'], /talker\s+1\/1\s+Running\s+0/, 'the container keeps running after the client leaves');
+  });
+
+  await t.test('kubectl run -it --rm attaches to a terminal', async (t) => {
+    const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const command = [KUBECTL, ...base, 'run', '-it', '--rm', 'shell', '--image=busybox', '--restart=Never', '--overrides={"spec":{"nodeName":"w1"}}', '--', 'sh'].map(q).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    children.add(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    for (let i = 0; i < 300 && !/If you don't see a command prompt/.test(out); i++) await sleep(100);
+    await sleep(500);
+    child.stdin.write('echo answer-$((6*7)); tty\n');
+    for (let i = 0; i < 200 && !/answer-42/.test(out); i++) await sleep(100);
+    t.match(out, /answer-42/, 'the shell runs what is typed');
+    for (let i = 0; i < 50 && !/\/dev\/pts\/\d+/.test(out); i++) await sleep(100);
+    t.match(out, /\r\n\/dev\/pts\/\d+/, 'on a terminal');
+    child.stdin.write('exit\n');
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    children.delete(child);
+    t.equal(code, 0, 'kubectl run exits when the shell does');
+    t.match(out, /pod "shell" deleted/, '--rm deletes the pod');
+  });
+
+  await t.test('kubectl delete --force --grace-period=0 removes the pod at once', async (t) => {
+    const slow = `
+apiVersion: v1
+kind: Pod
+metadata: { name: stubborn }
+spec:
+  nodeName: w1
+  terminationGracePeriodSeconds: 120
+  containers:
+    - name: main
+      image: busybox
+      command: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]
+`;
+    t.equal((await kubectl(['apply', '-f', '-'], slow)).code, 0);
+    await waitFor(['get', 'pod', 'stubborn'], /stubborn\s+1\/1\s+Running/, 'stubborn running');
+    const uid = (await kubectl(['get', 'pod', 'stubborn', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    const containersDir = join(dataDir, 'node', 'w1', 'runtime', 'containers');
+    t.ok(readdirSync(containersDir).some((d) => d.startsWith(uid.slice(0, 13))), 'its container exists on the node');
+    const deleted = await kubectl(['delete', 'pod', 'stubborn', '--grace-period=0', '--force', '--wait=false']);
+    t.equal(deleted.code, 0, deleted.stderr);
+    t.match(deleted.stdout, /pod "stubborn" force deleted/);
+    const gone = await kubectl(['get', 'pod', 'stubborn']);
+    t.match(gone.stderr, /pods "stubborn" not found/, 'gone from the API at once');
+    let left = true;
+    for (let i = 0; i < 100 && left; i++) {
+      left = readdirSync(containersDir).some((d) => d.startsWith(uid.slice(0, 13))) || existsSync(join(dataDir, 'node', 'w1', 'runtime', 'sandboxes', `s-${uid}.json`));
+      if (left) await sleep(100);
+    }
+    t.notOk(left, 'its container and sandbox are gone from the node shortly after');
+  });
+});
