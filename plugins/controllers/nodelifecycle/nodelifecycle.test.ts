@@ -7,6 +7,7 @@ import { PODS } from '../../../kernel/controller/podcontrol.js';
 import type { PodLike } from '../../../kernel/controller/pods.js';
 import { isStatusError } from '../../../kernel/objects/status.js';
 import type { KubeObject } from '../../../kernel/objects/types.js';
+import { createScheduler } from '../../scheduler/scheduler.js';
 import { ReplicaSetController, REPLICASETS, type ReplicaSet } from '../replicaset/controller.js';
 import { container, meta, startTestCluster, testOptions, waitFor } from '../testing.js';
 import { NODE_LEASE_NAMESPACE, NodeLifecycleController, NODES, UNREACHABLE_TAINT, type Node } from './controller.js';
@@ -16,7 +17,7 @@ t.test('node lifecycle controller', async (t) => {
   const { store } = c;
   const nodeNames = ['n1', 'n2'];
   for (const name of nodeNames) {
-    await store.create(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] } });
+    await store.create(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } }, status: { allocatable: { cpu: '4', memory: '8Gi', pods: '110' }, capacity: { cpu: '4', memory: '8Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] } });
     await store.create(LEASES, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: NODE_LEASE_NAMESPACE }, spec: { holderIdentity: name, leaseDurationSeconds: 1, renewTime: microTime() } });
   }
   // n2 keeps heartbeating; n1 is silent from the start.
@@ -46,6 +47,10 @@ t.test('node lifecycle controller', async (t) => {
   const rsc = new ReplicaSetController(store, c.logger, c.metrics, testOptions({ burstReplicas: 500 }));
   await rsc.start();
   t.teardown(() => rsc.stop());
+  // The scheduler places the replacement: the unreachable NoSchedule taint keeps it off n1.
+  const scheduler = await createScheduler({ store, logger: c.logger, metrics: c.metrics, config: { leaderElection: { leaderElect: false } } });
+  await scheduler.start();
+  t.teardown(() => scheduler.stop());
 
   const started = Date.now();
   const nlc = new NodeLifecycleController(store, c.logger, c.metrics, testOptions({ gracePeriodSeconds: 1, defaultTolerationSeconds: 0.5, evictionsPerSecond: 10 }));
@@ -64,10 +69,11 @@ t.test('node lifecycle controller', async (t) => {
   await waitFor('plain evicted', async () => !(await exists('plain')));
   t.ok(await exists('patient'), 'a pod tolerating 2 s is still there');
   await waitFor('patient evicted', async () => !(await exists('patient')));
-  await waitFor('RS pod evicted and replaced', async () => {
+  const replacement = await waitFor('RS pod evicted and replaced on the healthy node', async () => {
     const pods = (await store.list<PodLike>(PODS, { namespace: 'default' })).items.filter((p) => p.metadata.labels?.app === 'pinned');
-    return !(await exists('pinned-on-n1')) && pods.length === 1;
+    return !(await exists('pinned-on-n1')) && pods.length === 1 && pods[0]!.spec?.nodeName ? pods[0] : undefined;
   });
+  t.equal(replacement.spec?.nodeName, 'n2', 'the replacement runs on n2');
   t.ok(await exists('forever'), 'an unbounded toleration keeps the pod');
   t.ok(await exists('elsewhere'), 'pods on a heartbeating node stay');
   const n2 = await store.get<Node>(NODES, undefined, 'n2');
