@@ -7,7 +7,7 @@ import { startTestKite, type KubectlResult } from '../../kernel/testing/kite.js'
 const root = process.getuid?.() === 0;
 
 t.test('kubectl rollout workflows against kite up', { skip: root ? false : 'needs root for runc pods', timeout: 280_000 }, async (t) => {
-  const kite = await startTestKite(t);
+  let kite = await startTestKite(t);
   const k = (...args: string[]) => kite.kubectl(args);
   let current: Test = t;
   const ok = async (args: string[], what: string): Promise<KubectlResult> => {
@@ -96,5 +96,30 @@ t.test('kubectl rollout workflows against kite up', { skip: root ? false : 'need
     await ok(['rollout', 'status', 'deployment/gone', '--timeout=120s'], 'rollout status');
     await ok(['delete', 'deployment', 'gone'], 'delete');
     await waitFor('ReplicaSets and pods gone', async () => (await k('get', 'rs,pods', '-l', 'app=gone', '--no-headers')).stdout.trim() === '' , 120_000);
+  });
+
+  await t.test('kill -9 of kite up in the middle of a rollout: after a restart the rollout finishes', async (t) => {
+    current = t;
+    await ok(['create', 'deployment', 'crash', '--image=busybox', '--replicas=4', '--', 'sleep', '3600'], 'create');
+    await ok(['rollout', 'status', 'deployment/crash', '--timeout=120s'], 'rollout status v1');
+    await ok(['patch', 'deployment', 'crash', '-p', '{"spec":{"strategy":{"rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}}'], 'one pod at a time');
+    await ok(['set', 'image', 'deployment/crash', 'busybox=busybox:1.36'], 'set image');
+    await waitFor('the rollout under way', async () => (await k('get', 'rs', '-l', 'app=crash', '--no-headers')).stdout.trim().split('\n').length === 2);
+    const exited = new Promise((r) => kite.child.once('exit', r));
+    kite.child.kill('SIGKILL');
+    await exited;
+    kite = await kite.restart();
+    const status = await ok(['rollout', 'status', 'deployment/crash', '--timeout=180s'], 'rollout status after the restart');
+    t.match(status.stdout, /successfully rolled out/);
+    const d = JSON.parse((await k('get', 'deployment', 'crash', '-o', 'json')).stdout) as { status: Record<string, number> };
+    t.match(d.status, { replicas: 4, updatedReplicas: 4, readyReplicas: 4, availableReplicas: 4 }, 'the right counts');
+    const running = (await k('get', 'pods', '-l', 'app=crash', '-o', 'jsonpath={range .items[*]}{.spec.containers[0].image} {.status.phase}{"\\n"}{end}')).stdout.trim().split('\n');
+    await waitFor('4 v2 pods and no others', async () => {
+      const lines = (await k('get', 'pods', '-l', 'app=crash', '-o', 'jsonpath={range .items[*]}{.spec.containers[0].image} {.status.phase}{"\\n"}{end}')).stdout.trim().split('\n');
+      return lines.length === 4 && lines.every((l) => l === 'busybox:1.36 Running');
+    });
+    t.ok(running.length >= 4);
+    await ok(['delete', 'deployment', 'crash'], 'delete');
+    await waitFor('pods gone', async () => (await k('get', 'pods', '-l', 'app=crash', '--no-headers')).stdout.trim() === '', 120_000);
   });
 });
