@@ -293,3 +293,38 @@ export interface PluginFactory<Args = unknown> {
   validate(args: unknown): Args;
   create(args: Args, handle: Handle): SchedulerPlugin;
 }
+
+// ---- Scoring inside the WASM kernel (added by the framework runtime) -------------------------
+
+/**
+ * What the scoring kernel computes itself for a score plugin (wasm/score README): NodeResourcesFit's
+ * scoring strategy or BalancedAllocation. The framework puts these into the one `scorer.score()`
+ * call with the plugin's configured weight; the plugin computes nothing per node for scoring.
+ */
+export type KernelScore =
+  | { kind: 'fit'; strategy: import('../../../wasm/score/types.js').FitStrategy; cpuWeight?: number; memoryWeight?: number; shape?: import('../../../wasm/score/types.js').ShapePoint[] }
+  | { kind: 'balanced' };
+
+/** A score plugin the kernel computes (NodeResourcesFit, NodeResourcesBalancedAllocation). */
+export interface KernelScorePlugin extends SchedulerPlugin {
+  readonly kernelScore: KernelScore;
+}
+
+/** A pod a Permit plugin holds (status Wait): plugins allow or reject it through the handle. */
+export interface WaitingPod {
+  readonly pod: Pod;
+  /** The node it is reserved on. */
+  readonly nodeName: string;
+  /** Plugins still to allow it. */
+  pendingPlugins(): string[];
+  allow(plugin: string): void;
+  reject(plugin: string, message: string): void;
+}
+
+/** Optional Handle extensions the framework runtime provides (kept optional for hand-written test handles). */
+export interface HandleExtensions {
+  /** A pod waiting at Permit, by uid. */
+  getWaitingPod?(uid: string): WaitingPod | undefined;
+  /** Nominated pods per node (what preemption's nominator knows). */
+  nominatedPodsForNode?(nodeName: string): readonly PodInfo[];
+}

@@ -18,13 +18,16 @@ export const Names = {
 } as const;
 export type BuiltinPluginName = (typeof Names)[keyof typeof Names];
 
-/** Upstream's default score weights (v1 KubeSchedulerConfiguration defaults). */
+/**
+ * Upstream's default score weights (v1 KubeSchedulerConfiguration defaults, getDefaultPlugins:
+ * NodeAffinity and InterPodAffinity are 2 in v1, they were 1 in v1beta2).
+ */
 export const DEFAULT_SCORE_WEIGHTS: Readonly<Record<string, number>> = {
   [Names.NodeResourcesFit]: 1,
   [Names.NodeResourcesBalancedAllocation]: 1,
   [Names.ImageLocality]: 1,
-  [Names.InterPodAffinity]: 1,
-  [Names.NodeAffinity]: 1,
+  [Names.InterPodAffinity]: 2,
+  [Names.NodeAffinity]: 2,
   [Names.PodTopologySpread]: 2,
   [Names.TaintToleration]: 3,
 };

@@ -1,0 +1,116 @@
+// InterPodAffinity (PreFilter, Filter, PreScore, Score as a `minMax` column): required and
+// preferred pod affinity / anti-affinity, of the incoming pod and of the pods already placed.
+import type { Normalization } from '../../../../wasm/score/types.js';
+import {
+  SUCCESS, errorStatus, status,
+  type ClusterEventWithHint, type ColumnScorePlugin, type CycleState, type EnqueueExtensions, type FilterPlugin, type Handle,
+  type NodeInfo, type PluginFactory, type Pod, type PodInfo, type PreFilterExtensions, type PreFilterPlugin, type PreFilterResult,
+  type PreScorePlugin, type Status,
+} from '../../framework/interfaces.js';
+import { Names } from '../../framework/names.js';
+import { newPodInfo, termMatchesPod } from '../../framework/podinfo.js';
+import { QUEUE, SKIP, asPods, eventsFor } from '../shared/events.js';
+import { ArgsError, fieldError, isInteger, readArgsObject } from '../shared/fielderrors.js';
+import {
+  ERR_REASON_AFFINITY_RULES_NOT_MATCH, ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH, ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH,
+  PreFilterState, computePreFilterState, satisfiesAffinity, satisfiesAntiAffinity, satisfiesExistingPodsAntiAffinity,
+} from './filtering.js';
+import { computeTopologyScore, nodeScore, type ScoringArgs, type TopologyScore } from './scoring.js';
+
+export { ERR_REASON_AFFINITY_RULES_NOT_MATCH, ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH, ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH } from './filtering.js';
+
+const KIND = 'InterPodAffinityArgs';
+const PRE_FILTER_KEY = `PreFilter${Names.InterPodAffinity}`;
+const PRE_SCORE_KEY = `PreScore${Names.InterPodAffinity}`;
+
+export type InterPodAffinityArgs = ScoringArgs;
+
+export function validateInterPodAffinityArgs(args: unknown): InterPodAffinityArgs {
+  const a = readArgsObject(args, KIND, ['hardPodAffinityWeight', 'ignorePreferredTermsOfExistingPods']);
+  const errors: string[] = [];
+  const weight = a.hardPodAffinityWeight ?? 1;
+  if (!isInteger(weight) || weight < 0 || weight > 100) errors.push(fieldError.invalid(`${KIND}.hardPodAffinityWeight`, weight, 'not in valid range [0, 100]'));
+  const ignore = a.ignorePreferredTermsOfExistingPods ?? false;
+  if (typeof ignore !== 'boolean') errors.push(fieldError.typeInvalid(`${KIND}.ignorePreferredTermsOfExistingPods`, ignore, 'must be a boolean'));
+  if (errors.length) throw new ArgsError(errors);
+  return { hardPodAffinityWeight: weight as number, ignorePreferredTermsOfExistingPods: ignore as boolean };
+}
+
+export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ColumnScorePlugin, EnqueueExtensions {
+  readonly name = Names.InterPodAffinity;
+  readonly normalization: Normalization = 'minMax';
+
+  constructor(private readonly args: InterPodAffinityArgs, private readonly handle: Handle) {}
+
+  preFilter(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): { result?: PreFilterResult; status: Status } {
+    const s = computePreFilterState(pod, this.handle.snapshot(), nodes);
+    if (s.existingAntiAffinity.size === 0 && pod.requiredAffinityTerms.length === 0 && pod.requiredAntiAffinityTerms.length === 0) return { status: status('Skip') };
+    state.write(PRE_FILTER_KEY, s);
+    return { status: SUCCESS };
+  }
+
+  preFilterExtensions(): PreFilterExtensions {
+    const update = (state: CycleState, other: PodInfo, node: NodeInfo, delta: 1 | -1): Status => {
+      const s = state.read<PreFilterState>(PRE_FILTER_KEY);
+      if (!s) return errorStatus(new Error(`reading "${PRE_FILTER_KEY}" from cycleState: not found`));
+      s.updateWithPod(other, node.node, delta);
+      return SUCCESS;
+    };
+    return {
+      addPod: (state, _pod, added, node) => update(state, added, node, 1),
+      removePod: (state, _pod, removed, node) => update(state, removed, node, -1),
+    };
+  }
+
+  filter(state: CycleState, _pod: PodInfo, node: NodeInfo): Status {
+    const s = state.read<PreFilterState>(PRE_FILTER_KEY);
+    if (!s) return errorStatus(new Error(`reading "${PRE_FILTER_KEY}" from cycleState: not found`));
+    // Removing pods cannot create a missing affinity match, so preemption does not try (upstream).
+    if (!satisfiesAffinity(s, node.node)) return status('UnschedulableAndUnresolvable', ERR_REASON_AFFINITY_RULES_NOT_MATCH);
+    if (!satisfiesAntiAffinity(s, node.node)) return status('Unschedulable', ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH);
+    if (!satisfiesExistingPodsAntiAffinity(s, node.node)) return status('Unschedulable', ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH);
+    return SUCCESS;
+  }
+
+  preScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): Status {
+    if (nodes.length === 0) return status('Skip');
+    const m = computeTopologyScore(pod, this.handle.snapshot(), this.args);
+    if (!m) return status('Skip');
+    state.write(PRE_SCORE_KEY, m);
+    return SUCCESS;
+  }
+
+  scoreColumn(state: CycleState, _pod: PodInfo, nodes: readonly NodeInfo[], raw: Float64Array): Status {
+    const m = state.read<TopologyScore>(PRE_SCORE_KEY);
+    if (!m) return errorStatus(new Error(`reading "${PRE_SCORE_KEY}" from cycleState: not found`));
+    for (const ni of nodes) raw[ni.index] = nodeScore(m, ni.node);
+    return SUCCESS;
+  }
+
+  /**
+   * A placed pod that one of the pending pod's terms selects, or that carries (anti-)affinity
+   * terms itself, can change the answer; so can any node label change.
+   */
+  eventsToRegister(): ClusterEventWithHint[] {
+    const podHint = (pod: Pod, oldObj: unknown, newObj: unknown) => {
+      const { oldPod, newPod } = asPods(oldObj as Pod | undefined, newObj as Pod | undefined);
+      const info = newPodInfo(pod);
+      const terms = [...info.requiredAffinityTerms, ...info.requiredAntiAffinityTerms, ...info.preferredAffinityTerms, ...info.preferredAntiAffinityTerms];
+      const snapshot = this.handle.snapshot();
+      for (const p of [oldPod, newPod]) {
+        if (!p) continue;
+        if ((p.spec?.affinity as Record<string, unknown> | undefined)?.podAntiAffinity || (p.spec?.affinity as Record<string, unknown> | undefined)?.podAffinity) return QUEUE;
+        const ns = snapshot.namespaceLabels(p.metadata.namespace ?? 'default');
+        if (terms.some((t) => termMatchesPod(t, p, ns))) return QUEUE;
+      }
+      return SKIP;
+    };
+    return [...eventsFor('AssignedPod', ['Add', 'Delete', 'UpdatePodLabel'], podHint), ...eventsFor('Node', ['Add', 'UpdateNodeLabel'])];
+  }
+}
+
+export const interPodAffinityFactory: PluginFactory<InterPodAffinityArgs> = {
+  name: Names.InterPodAffinity,
+  validate: validateInterPodAffinityArgs,
+  create: (args, handle) => new InterPodAffinity(args, handle),
+};

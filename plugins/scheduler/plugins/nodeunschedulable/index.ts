@@ -1,0 +1,40 @@
+// NodeUnschedulable (Filter): keeps pods off cordoned nodes (spec.unschedulable) unless they
+// tolerate the node.kubernetes.io/unschedulable:NoSchedule taint.
+import type { ClusterEventWithHint, CycleState, EnqueueExtensions, FilterPlugin, NodeInfo, PluginFactory, PodInfo, Status } from '../../framework/interfaces.js';
+import { SUCCESS } from '../../framework/interfaces.js';
+import { Names } from '../../framework/names.js';
+import { asNodes, eventsFor, QUEUE, SKIP } from '../shared/events.js';
+import { noArgs } from '../shared/fielderrors.js';
+import { fixedRejection } from '../shared/status.js';
+import { podTolerations, tolerationsTolerateTaint, type Taint } from '../shared/taints.js';
+
+export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
+const REJECT = fixedRejection(Names.NodeUnschedulable, 'UnschedulableAndUnresolvable', ERR_REASON_UNSCHEDULABLE);
+export const UNSCHEDULABLE_TAINT: Taint = Object.freeze({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
+
+export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
+  readonly name = Names.NodeUnschedulable;
+
+  filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
+    if (!node.node.spec?.unschedulable) return SUCCESS;
+    // A pod that tolerates the unschedulable taint also tolerates spec.unschedulable.
+    if (tolerationsTolerateTaint(podTolerations(pod.pod), UNSCHEDULABLE_TAINT)) return SUCCESS;
+    return REJECT;
+  }
+
+  /** Node Add|UpdateNodeTaint: queue when a node becomes schedulable (or is added schedulable). */
+  eventsToRegister(): ClusterEventWithHint[] {
+    return eventsFor('Node', ['Add', 'UpdateNodeTaint'], (_pod, oldObj, newObj) => {
+      const { oldNode, newNode } = asNodes(oldObj, newObj);
+      if (!newNode) return SKIP;
+      const wasSchedulable = oldNode ? !oldNode.spec?.unschedulable : false;
+      return !wasSchedulable && !newNode.spec?.unschedulable ? QUEUE : SKIP;
+    });
+  }
+}
+
+export const nodeUnschedulableFactory: PluginFactory<void> = {
+  name: Names.NodeUnschedulable,
+  validate: (args) => noArgs(Names.NodeUnschedulable, args),
+  create: () => new NodeUnschedulable(),
+};
