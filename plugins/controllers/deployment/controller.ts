@@ -167,14 +167,14 @@ export class DeploymentController extends Controller {
   private async reconcileOld(d: Deployment, all: ReplicaSet[], oldRSs: ReplicaSet[], newRS: ReplicaSet): Promise<boolean> {
     if (sum(oldRSs, specReplicas) === 0) return false;
     const minAvailable = (d.spec.replicas ?? 1) - maxUnavailable(d);
-    const newUnavailable = specReplicas(newRS) - (newRS.status?.availableReplicas ?? 0);
+    const newUnavailable = specReplicas(newRS) - availableOf(newRS);
     const maxScaledDown = sum(all, specReplicas) - minAvailable - newUnavailable;
     if (maxScaledDown <= 0) return false;
     // First old RSes' unavailable pods, which cost no availability.
     let cleaned = 0;
     const remaining: ReplicaSet[] = [];
     for (const rs of [...oldRSs].sort(byCreation)) {
-      const unhealthy = specReplicas(rs) - (rs.status?.availableReplicas ?? 0);
+      const unhealthy = specReplicas(rs) - availableOf(rs);
       const down = Math.min(maxScaledDown - cleaned, Math.max(0, unhealthy));
       if (down > 0 && specReplicas(rs) > 0) {
         await this.writer.scale(rs, specReplicas(rs) - down, d);
@@ -183,7 +183,7 @@ export class DeploymentController extends Controller {
       } else remaining.push(rs);
     }
     // Then available pods, down to minAvailable.
-    const available = sum([newRS, ...remaining], (rs) => rs.status?.availableReplicas ?? 0);
+    const available = sum([newRS, ...remaining], availableOf);
     let scaled = 0;
     if (available > minAvailable) {
       const total = available - minAvailable;
@@ -285,4 +285,13 @@ export class DeploymentController extends Controller {
     }
     return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
   }
+}
+
+/**
+ * Available pods of a ReplicaSet that will stay: its status may still count pods of a scale-down
+ * the ReplicaSet controller has not reported yet (seen under load), and counting those would let
+ * the rollout take away more than maxUnavailable.
+ */
+function availableOf(rs: ReplicaSet): number {
+  return Math.min(rs.status?.availableReplicas ?? 0, specReplicas(rs));
 }
