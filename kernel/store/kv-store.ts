@@ -190,7 +190,9 @@ export class KvObjectStore implements ObjectStore {
           const next = clone(current);
           next.metadata.finalizers = finalizers;
           next.metadata.deletionTimestamp ??= nowTimestamp();
-          next.metadata.deletionGracePeriodSeconds ??= dopts.gracePeriodSeconds ?? 0;
+          // Upstream: a pod deleted without a grace period gets its spec's terminationGracePeriodSeconds.
+          const podGrace = res.group === '' && res.resource === 'pods' ? ((next as { spec?: { terminationGracePeriodSeconds?: number } }).spec?.terminationGracePeriodSeconds ?? 30) : 0;
+          next.metadata.deletionGracePeriodSeconds ??= dopts.gracePeriodSeconds ?? podGrace;
           if (dopts.dryRun) return { object: next as T, deleted: false };
           try {
             const rev = await this.writer.put(objectKey(res, namespace, name), encodeObject(next), revision);

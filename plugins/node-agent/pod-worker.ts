@@ -409,9 +409,9 @@ export class PodWorker {
   /** Graceful stop of every container, sandbox removal, then the pod object may go (finalizer removed). */
   private async terminate(): Promise<void> {
     const meta = this.pod.metadata;
-    const grace = meta.deletionGracePeriodSeconds && meta.deletionGracePeriodSeconds > 0
-      ? meta.deletionGracePeriodSeconds
-      : meta.deletionGracePeriodSeconds === 0 && !(meta.finalizers ?? []).includes(NODE_AGENT_FINALIZER) ? 0 : this.pod.spec.terminationGracePeriodSeconds ?? 30;
+    // The API server records the grace period (the pod's own unless the delete asked for another;
+    // 0 only for `--force --grace-period=0`).
+    const grace = meta.deletionGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
     for (const p of this.probers.values()) void p.stop();
     this.probers.clear();
     await Promise.all([...this.records.values()].map(async (r) => {

@@ -95,9 +95,11 @@ async function skipGracefulTermination(deps: RestDeps, req: ApiRequest, name: st
 
 export async function deleteObject(deps: RestDeps, req: ApiRequest): Promise<void> {
   const opts = deleteOptionsFrom(bodyOptions(deps, req), req.query);
-  const removed = await skipGracefulTermination(deps, req, req.name!, opts);
-  if (removed) return sendPlain(req, 200, deletedStatus(req, removed));
   const result = await deps.store.delete(req.resource, req.namespace, req.name!, opts);
+  // Deleted first, then the agent's finalizer dropped: once deletionTimestamp is set the agent
+  // never puts its finalizer back, so a force delete cannot race with it.
+  const removed = result.deleted ? undefined : await skipGracefulTermination(deps, req, req.name!, opts);
+  if (removed) return sendPlain(req, 200, deletedStatus(req, removed));
   // Kept by finalizers (Terminating): the object itself; removed: a Success Status.
   if (result.deleted) sendPlain(req, 200, deletedStatus(req, result.object));
   else sendObject(deps, req, 200, result.object);
@@ -112,13 +114,9 @@ export async function deleteCollection(deps: RestDeps, req: ApiRequest): Promise
   const deleted: KubeObject[] = [];
   for (const item of listed.items) {
     try {
-      const removed = await skipGracefulTermination(deps, { ...req, namespace: item.metadata.namespace }, item.metadata.name!, opts);
-      if (removed) {
-        deleted.push(withTypeMeta(rt, removed));
-        continue;
-      }
       const result = await deps.store.delete(rt, item.metadata.namespace, item.metadata.name!, opts);
-      deleted.push(withTypeMeta(rt, result.object));
+      const removed = result.deleted ? undefined : await skipGracefulTermination(deps, { ...req, namespace: item.metadata.namespace }, item.metadata.name!, opts);
+      deleted.push(withTypeMeta(rt, removed ?? result.object));
     } catch (e) {
       if (!isStatusError(e, 'NotFound')) throw e;
       deps.logger.debug('deletecollection: already gone', { resource: resourceKeyString(rt), name: item.metadata.name });
