@@ -3,67 +3,14 @@
 // as on Kubernetes. Admission is the API server's, so the agent's writes pass the real rules.
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
-import { createApiServer } from '../../kernel/api/mod.js';
-import { nodeStreamHandlers } from '../../kernel/api/streams/mod.js';
-import { ensureNamespaces } from '../../kernel/kernel.js';
-import { createLogger } from '../../kernel/log.js';
-import { ResourceRegistry } from '../../kernel/objects/registry.js';
-import { createAdmission } from '../../kernel/objects/validation/mod.js';
-import { connectKernelServices } from '../../kernel/services.js';
 import { KUBECTL } from '../../kernel/testing/kite.js';
-import { startTestNats } from '../../kernel/testing/nats.js';
-import { createRuncRuntime } from '../runtime-runc/index.js';
-import { setup as runcSetup } from '../runtime-runc/setup.js';
-import { NodeAgent } from './agent.js';
-import { setup } from './setup.js';
-import { cleanupCgroupParent, runcUnavailable } from './testkit.js';
-
-interface Result { code: number; stdout: string; stderr: string }
+import { startKubectlNode, type KubectlResult as Result } from './kubectl-node.testkit.js';
+import { runcUnavailable } from './testkit.js';
 
 t.test('kubectl against pods on a runc node', { skip: runcUnavailable() }, async (t) => {
-  const nats = await startTestNats(t);
-  const logger = createLogger({}, 'error');
-  const registry = new ResourceRegistry();
-  const services = await connectKernelServices({ natsServers: [nats.url], name: 'test', logger, admission: createAdmission(registry) });
-  t.teardown(() => services.close());
-  await ensureNamespaces(services.store);
-  const dataDir = mkdtempSync(join(tmpdir(), 'kite-node-kubectl-'));
-  const cacheDir = join(dataDir, 'kubectl-cache');
-  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  const api = await createApiServer({ dataDir, port: 0, registry, services, logger, ready: () => true, subresourceHandlers: nodeStreamHandlers });
-  t.teardown(() => api.close());
-
-  const cgroupParent = `kite-test-${process.pid}-kubectl`;
-  const runtime = createRuncRuntime(runcSetup({ stateDir: join(dataDir, 'node', 'w1', 'runtime'), imageDir: join(dataDir, 'images'), cgroupParent, exitPollMs: 100 }), dataDir);
-  const agent = new NodeAgent({ store: services.store, bus: services.bus, logger, runtime, options: setup({ nodeName: 'w1' }), dataDir });
-  t.teardown(async () => {
-    await agent.stop();
-    for (const s of await runtime.listSandboxes()) await runtime.removeSandbox(s.id);
-    await runtime.stop();
-    cleanupCgroupParent(cgroupParent);
-  });
-  await runtime.start();
-  await agent.start();
-
-  const kubectl = (args: string[], stdin?: string) => new Promise<Result>((resolve) => {
-    const child = execFile(KUBECTL, ['--kubeconfig', api.kubeconfigPath, '--cache-dir', cacheDir, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout, stderr });
-    });
-    if (stdin !== undefined) child.stdin!.end(stdin);
-  });
-  const waitFor = async (args: string[], pattern: RegExp, what: string) => {
-    let last: Result | undefined;
-    for (let i = 0; i < 150; i++) {
-      last = await kubectl(args);
-      if (pattern.test(last.stdout)) return last;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`${what}: kubectl ${args.join(' ')} never matched ${pattern}; last: ${JSON.stringify(last)}`);
-  };
+  const node = await startKubectlNode(t, 'kubectl');
+  const { kubectl, waitFor, kubeconfigPath, cacheDir } = node;
 
   const manifest = `
 apiVersion: v1
@@ -117,7 +64,7 @@ spec:
 
   // kubectl -it wants a terminal of its own: script(1) gives it one.
   const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
-  const itCommand = [KUBECTL, '--kubeconfig', api.kubeconfigPath, '--cache-dir', cacheDir, 'exec', '-it', 'web', '-c', 'sidecar', '--', 'sh', '-c', 'tty; exit 7'].map(q).join(' ');
+  const itCommand = [KUBECTL, '--kubeconfig', kubeconfigPath, '--cache-dir', cacheDir, 'exec', '-it', 'web', '-c', 'sidecar', '--', 'sh', '-c', 'tty; exit 7'].map(q).join(' ');
   const it = await new Promise<Result>((resolve) => {
     execFile('script', ['-qec', itCommand, '/dev/null'], { timeout: 30_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
   });

@@ -2,29 +2,15 @@
 // paths beyond logs/exec: port-forward (WebSocket-tunnelled SPDY and plain SPDY), attach (with
 // stdin) and force delete.
 import 'reflect-metadata';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { createApiServer } from '../../kernel/api/mod.js';
-import { nodeStreamHandlers } from '../../kernel/api/streams/mod.js';
-import { ensureNamespaces } from '../../kernel/kernel.js';
-import { createLogger } from '../../kernel/log.js';
-import { ResourceRegistry } from '../../kernel/objects/registry.js';
-import { createAdmission } from '../../kernel/objects/validation/mod.js';
-import { connectKernelServices } from '../../kernel/services.js';
 import { KUBECTL } from '../../kernel/testing/kite.js';
-import { startTestNats } from '../../kernel/testing/nats.js';
-import { createRuncRuntime } from '../runtime-runc/index.js';
-import { setup as runcSetup } from '../runtime-runc/setup.js';
-import { NodeAgent } from './agent.js';
-import { setup } from './setup.js';
-import { cleanupCgroupParent, runcUnavailable } from './testkit.js';
-
-interface Result { code: number; stdout: string; stderr: string }
+import { startKubectlNode } from './kubectl-node.testkit.js';
+import { runcUnavailable } from './testkit.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -44,48 +30,11 @@ function fetchBytes(port: number, path: string): Promise<{ status: number; body:
 }
 
 t.test('kubectl port-forward, attach and force delete on a runc node', { skip: runcUnavailable(), timeout: 280_000 }, async (t) => {
-  const nats = await startTestNats(t);
-  const logger = createLogger({}, 'error');
-  const registry = new ResourceRegistry();
-  const services = await connectKernelServices({ natsServers: [nats.url], name: 'test', logger, admission: createAdmission(registry) });
-  t.teardown(() => services.close());
-  await ensureNamespaces(services.store);
-  const dataDir = mkdtempSync(join(tmpdir(), 'kite-node-streams-'));
-  const cacheDir = join(dataDir, 'kubectl-cache');
-  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  const api = await createApiServer({ dataDir, port: 0, registry, services, logger, ready: () => true, subresourceHandlers: nodeStreamHandlers });
-  t.teardown(() => api.close());
-
-  const cgroupParent = `kite-test-${process.pid}-streams`;
-  const runtime = createRuncRuntime(runcSetup({ stateDir: join(dataDir, 'node', 'w1', 'runtime'), imageDir: join(dataDir, 'images'), cgroupParent, exitPollMs: 100 }), dataDir);
-  const agent = new NodeAgent({ store: services.store, bus: services.bus, logger, runtime, options: setup({ nodeName: 'w1' }), dataDir });
-  t.teardown(async () => {
-    await agent.stop();
-    for (const s of await runtime.listSandboxes()) await runtime.removeSandbox(s.id);
-    await runtime.stop();
-    cleanupCgroupParent(cgroupParent);
-  });
-  await runtime.start();
-  await agent.start();
-
-  const base = ['--kubeconfig', api.kubeconfigPath, '--cache-dir', cacheDir];
+  const node = await startKubectlNode(t, 'streams');
+  const { dataDir, kubectl, waitFor } = node;
+  const base = node.kubectlBase;
   const children = new Set<ChildProcess>();
   t.teardown(() => { for (const c of children) c.kill('SIGKILL'); });
-  const kubectl = (args: string[], stdin?: string, env?: Record<string, string>) => new Promise<Result>((resolve) => {
-    const child = execFile(KUBECTL, [...base, ...args], { timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout, stderr });
-    });
-    if (stdin !== undefined) child.stdin!.end(stdin);
-  });
-  const waitFor = async (args: string[], pattern: RegExp, what: string) => {
-    let last: Result | undefined;
-    for (let i = 0; i < 150; i++) {
-      last = await kubectl(args);
-      if (pattern.test(last.stdout)) return last;
-      await sleep(200);
-    }
-    throw new Error(`${what}: kubectl ${args.join(' ')} never matched ${pattern}; last: ${JSON.stringify(last)}`);
-  };
   /** Starts `kubectl port-forward`, resolves with the local port it chose. */
   const portForward = async (target: string, remote: number, env?: Record<string, string>) => {
     const child = spawn(KUBECTL, [...base, 'port-forward', target, `:${remote}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
