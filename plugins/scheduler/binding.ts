@@ -2,7 +2,8 @@
 // spec.nodeName once, with PodScheduled=True, compare-and-swap), the PodScheduled=False condition
 // after a failed attempt (written only when it changes, as upstream's updatePod), nominations and
 // preemption's evictions.
-import { StatusError, isStatusError } from '../../kernel/objects/status.js';
+import { bindPodToNode } from '../../kernel/controller/binding.js';
+import { isStatusError } from '../../kernel/objects/status.js';
 import type { ResourceKey } from '../../kernel/objects/types.js';
 import type { ObjectStore } from '../../kernel/store/types.js';
 import type { Pod } from './framework/interfaces.js';
@@ -25,26 +26,9 @@ function nowTimestamp(): string {
   return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
-function conflict(name: string, message: string): StatusError {
-  return new StatusError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": ${message}`);
-}
-
-/**
- * Binds `pod` to `nodeName` as POST pods/<name>/binding does (kernel/api/rest/subresources.ts):
- * same uid, not being deleted, not yet assigned; sets PodScheduled=True.
- */
+/** Binds `pod` to `nodeName` with pods/binding semantics (kernel/controller/binding.ts). */
 export async function bindPod(store: ObjectStore, pod: Pod, nodeName: string): Promise<void> {
-  const name = pod.metadata.name ?? '';
-  await store.guaranteedUpdate<Pod>(PODS, pod.metadata.namespace, name, (cur) => {
-    if (pod.metadata.uid && cur.metadata.uid !== pod.metadata.uid) throw conflict(name, `Precondition failed: UID in precondition: ${pod.metadata.uid}, UID in object meta: ${cur.metadata.uid}`);
-    if (cur.metadata.deletionTimestamp) throw conflict(name, `pod ${name} is being deleted, cannot be assigned to a host`);
-    const spec = cur.spec ?? {};
-    if (spec.nodeName) throw conflict(name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-    const status = (cur.status ?? {}) as { conditions?: PodCondition[] };
-    const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowTimestamp() });
-    return { ...cur, spec: { ...spec, nodeName }, status: { ...status, conditions } };
-  });
+  await bindPodToNode(store, pod.metadata.namespace, pod.metadata.name ?? '', nodeName, { uid: pod.metadata.uid });
 }
 
 /** True for the binding conflict that means another scheduler (or a user) already placed the pod. */

@@ -1,6 +1,7 @@
 // Subresources: status-like projections (status, finalize, ephemeralcontainers), scale
 // (autoscaling/v1 Scale), pods/binding, pods/eviction, and the streaming ones (log, exec, attach,
 // port-forward, proxy, token), which need a node agent and are served by injected handlers.
+import { bindPodToNode } from '../../controller/binding.js';
 import type { ResourceType } from '../../objects/registry.js';
 import { labelSelectorString, SelectorParseError, type LabelSelector } from '../../objects/selectors.js';
 import { StatusError, errors } from '../../objects/status.js';
@@ -131,17 +132,6 @@ async function serveScale(deps: RestDeps, req: ApiRequest): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // pods/binding and pods/eviction
 
-interface PodCondition {
-  type: string;
-  status: string;
-  lastTransitionTime?: string;
-  lastProbeTime?: string | null;
-}
-
-function nowTimestamp(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
 /** Sets spec.nodeName once (the scheduler's write), with the PodScheduled condition. */
 async function bindPod(deps: RestDeps, req: ApiRequest): Promise<void> {
   const binding = checkTypeMeta(decodeBody(deps, req), 'v1', 'Binding');
@@ -154,27 +144,12 @@ async function bindPod(deps: RestDeps, req: ApiRequest): Promise<void> {
   if (target.kind && target.kind !== 'Node') {
     throw errors.invalid('Binding', name, [{ type: 'FieldValueNotSupported', field: 'target.kind', message: `Unsupported value: "${target.kind}": supported values: "Node"` }]);
   }
-  const qualified = 'pods/binding';
-  await deps.store.guaranteedUpdate(
-    req.resource,
-    req.namespace,
-    name,
-    (pod) => {
-      if (binding.metadata.uid && binding.metadata.uid !== pod.metadata.uid) {
-        throw errors.conflict(qualified, name, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${pod.metadata.uid}`);
-      }
-      if (pod.metadata.deletionTimestamp) throw errors.conflict(qualified, name, `pod ${name} is being deleted, cannot be assigned to a host`);
-      const spec = (pod.spec ?? {}) as { nodeName?: string };
-      if (spec.nodeName) throw errors.conflict(qualified, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-      const status = (pod.status ?? {}) as { conditions?: PodCondition[] };
-      const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowTimestamp() });
-      const annotations = { ...(pod.metadata.annotations ?? {}), ...(binding.metadata.annotations ?? {}) };
-      const metadata = Object.keys(annotations).length ? { ...pod.metadata, annotations } : pod.metadata;
-      return { ...pod, metadata, spec: { ...spec, nodeName: target.name }, status: { ...status, conditions } };
-    },
-    { dryRun: dryRunQuery(req) },
-  );
+  await bindPodToNode(deps.store, req.namespace, name, target.name, {
+    uid: binding.metadata.uid,
+    annotations: binding.metadata.annotations,
+    dryRun: dryRunQuery(req),
+    resource: req.resource,
+  });
   sendPlain(req, 201, successStatus(201));
 }
 
