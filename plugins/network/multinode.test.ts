@@ -10,17 +10,8 @@ import { join } from 'node:path';
 import { hostNetworkPrefix } from '../../kernel/multinode/hostnet.js';
 import { cidrContains, parseCidr, parseIPv4 } from '../../kernel/net/ipv4.js';
 import { startTestKite, type TestKite } from '../../kernel/testing/kite.js';
-import { cleanupNodeLeftovers, podNetns, sh, trySh, udpRoundTrip } from './testkit.js';
+import { cleanupNodeLeftovers, podNetns, sh, trySh, udpRoundTrip, waitFor } from './testkit.js';
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 interface NodeJson { metadata: { name: string }; spec: { podCIDR?: string }; status: { addresses: Array<{ type: string; address: string }>; conditions: Array<{ type: string; status: string }> } }
 interface PodJson { metadata: { name: string; uid: string }; spec: { nodeName: string }; status: { phase?: string; podIP?: string } }

@@ -15,20 +15,12 @@ import { startTestNats } from '../../kernel/testing/nats.js';
 import manifest from './index.js';
 import { CniNetwork } from './network.js';
 import { setup } from './setup.js';
-import { tempDir } from './testkit.js';
+import { tempDir, waitFor as waitUntil } from './testkit.js';
 
 const NODES = { group: '', resource: 'nodes', namespaced: false };
 type NodeObj = KubeObject & { spec?: { podCIDR?: string }; status?: { conditions?: Array<{ type: string; status: string; reason: string; message: string }> } };
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000) => waitUntil(what, check, timeoutMs, 50);
 
 t.test('options', async (t) => {
   t.equal(manifest.kind, 'NetworkPlugin');

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, wr
 import { join } from 'node:path';
 import { builtinPlugins } from '../../kernel/plugin/config.js';
 import { startTestKite, type TestKite } from '../../kernel/testing/kite.js';
-import { bridgePorts, cleanupNodeLeftovers, podNetns, tempDir, trySh, udpRoundTrip, uniq } from './testkit.js';
+import { bridgePorts, cleanupNodeLeftovers, podNetns, tempDir, trySh, udpRoundTrip, uniq, waitFor } from './testkit.js';
 
 const GATE = (dir: string) => `#!/bin/sh
 input=$(cat)
@@ -23,15 +23,6 @@ case "$CNI_COMMAND" in
 esac
 `;
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 interface PodJson { metadata: { name: string; uid: string }; status: { phase?: string; podIP?: string; podIPs?: Array<{ ip: string }> } }
 

@@ -7,19 +7,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestKite } from '../../kernel/testing/kite.js';
 import { defaultBridgeName } from './setup.js';
-import { bridgePorts, cleanupNodeLeftovers, trySh } from './testkit.js';
+import { bridgePorts, cleanupNodeLeftovers, trySh, waitFor as waitUntil } from './testkit.js';
 
 const PODS = 100;
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
+const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number) => waitUntil(what, check, timeoutMs, 1000);
 
 t.test(`${PODS} pods created and deleted leave nothing behind`, async (t) => {
   const kite = await startTestKite(t);

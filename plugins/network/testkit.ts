@@ -114,3 +114,14 @@ export function bridgePorts(bridge: string, netns?: string): string[] {
   const out = trySh('ip', [...(netns ? ['-n', netns] : []), '-o', 'link', 'show', 'master', bridge]) ?? '';
   return out.split('\n').filter(Boolean);
 }
+
+/** Polls `check` until it returns something truthy (returned), or throws naming `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000, intervalMs = 250): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
