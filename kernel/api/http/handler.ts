@@ -51,7 +51,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     // Keep reading (and discarding) what the client still sends, so it is not cut off mid-write
     // (EPIPE) before it reads the 413; a client that never stops is cut off after 10 s.
     req.resume();
-    setTimeout(() => req.socket.destroy(), 10_000).unref();
+    setTimeout(() => { if (!req.complete) req.socket.destroy(); }, 10_000).unref();
     return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
   };
   if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(tooLarge());
@@ -73,12 +73,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** After refusing a body: answer, then drop the rest of it unread and close the connection. */
-function abandonBody(req: IncomingMessage, res: ServerResponse): void {
-  if (!res.headersSent) res.setHeader('Connection', 'close');
+/**
+ * After refusing a body: answer, and drain the rest of it unread. The connection is not closed
+ * while the client still writes: a close with unread data makes the kernel reset the connection,
+ * and a client can lose the answer it has not read yet (seen as EPIPE without a 413).
+ */
+function abandonBody(req: IncomingMessage, _res: ServerResponse): void {
   req.resume();
-  // A client that keeps sending after the answer is cut off.
-  setTimeout(() => req.socket.destroy(), 5000).unref();
+  // A client that keeps sending long after the answer is cut off.
+  setTimeout(() => { if (!req.complete) req.socket.destroy(); }, 10_000).unref();
 }
 
 /**
