@@ -1,5 +1,6 @@
 // Owner references: the controller reference, and adopting/releasing objects the way upstream's
 // ControllerRefManager does (claim what matches, release what stopped matching).
+import { cloneJson } from '../objects/clone.js';
 import type { KubeObject, OwnerReference, ResourceKey } from '../objects/types.js';
 import type { ObjectStore } from '../store/types.js';
 import { isStatusError } from '../objects/status.js';
@@ -60,7 +61,7 @@ async function writeRefs<T extends KubeObject>(o: ClaimOptions<T>, obj: T, chang
       if (current.metadata.uid !== obj.metadata.uid) return undefined;
       const refs = change([...(current.metadata.ownerReferences ?? [])]);
       if (!refs) return undefined;
-      const next = structuredClone(current) as T;
+      const next = cloneJson(current);
       if (refs.length > 0) next.metadata.ownerReferences = refs;
       else delete next.metadata.ownerReferences;
       return next;

@@ -1,4 +1,5 @@
 // Creating and deleting pods for a controller, with expectations and slow start.
+import { cloneJson } from '../objects/clone.js';
 import { isStatusError } from '../objects/status.js';
 import type { KubeObject, ResourceKey } from '../objects/types.js';
 import type { ObjectStore } from '../store/types.js';
@@ -25,7 +26,7 @@ export function podFromTemplate(owner: KubeObject, template: PodTemplateLike, ow
       ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
       ownerReferences: [newControllerRef(owner, ownerApiVersion, ownerKind)],
     },
-    spec: structuredClone(template.spec ?? {}) as PodLike['spec'],
+    spec: cloneJson(template.spec ?? {}) as PodLike['spec'],
   };
 }
 

@@ -7,7 +7,8 @@ export type AdmissionOperation = 'CREATE' | 'UPDATE';
 export interface Admission {
   /**
    * Returns the object to store (defaulted), or throws a StatusError (Invalid, Forbidden, ...).
-   * `old` is the stored object on UPDATE. Must not mutate `old`.
+   * `obj` is the caller's own copy: admission may default it in place (and return it), which
+   * saves a deep copy per write. `old` is the stored object on UPDATE: never mutated.
    */
   admit(res: ResourceKey, obj: KubeObject, old: KubeObject | undefined, op: AdmissionOperation): KubeObject | Promise<KubeObject>;
 }

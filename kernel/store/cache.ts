@@ -9,7 +9,33 @@ export interface CachedObject {
   key: string;
   revision: number;
   /** Deep-frozen: callers clone before changing it. */
-  object: KubeObject;
+  readonly object: KubeObject;
+}
+
+/** What the cache is given for a PUT: the object, or its encoded form to decode on first use. */
+export type ObjectSource = KubeObject | { encoded: Uint8Array; decode: (bytes: Uint8Array) => KubeObject };
+
+/**
+ * A cached object decoded on first use: a process that never reads a resource (a scheduler and
+ * the Events it writes) never pays for decoding it.
+ */
+class Entry implements CachedObject {
+  private value?: KubeObject;
+  private source?: { encoded: Uint8Array; decode: (bytes: Uint8Array) => KubeObject };
+
+  constructor(readonly key: string, readonly revision: number, from: ObjectSource) {
+    if ('encoded' in from && from.encoded instanceof Uint8Array) this.source = from as { encoded: Uint8Array; decode: (bytes: Uint8Array) => KubeObject };
+    else this.value = deepFreeze(from as KubeObject);
+  }
+
+  get object(): KubeObject {
+    if (this.value === undefined) {
+      const src = this.source!;
+      this.source = undefined;
+      this.value = deepFreeze(src.decode(src.encoded));
+    }
+    return this.value;
+  }
 }
 
 export interface ChangeEvent {
@@ -18,9 +44,37 @@ export interface ChangeEvent {
   namespace: string | undefined;
   key: string;
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  object: KubeObject;
+  readonly object: KubeObject;
   /** The object before this change (for selector transitions); undefined for ADDED. */
-  previous: KubeObject | undefined;
+  readonly previous: KubeObject | undefined;
+}
+
+/** A change whose objects are decoded only when a watcher of its resource looks at them. */
+class Change implements ChangeEvent {
+  private deleted?: KubeObject;
+  constructor(
+    readonly revision: number,
+    readonly resource: string,
+    readonly namespace: string | undefined,
+    readonly key: string,
+    readonly type: ChangeEvent['type'],
+    private readonly current: CachedObject | undefined,
+    private readonly before: CachedObject | undefined,
+  ) {}
+
+  get object(): KubeObject {
+    if (this.current) return this.current.object;
+    // DELETED: the last state, at the deletion's resourceVersion.
+    if (!this.deleted) {
+      const prev = this.before!.object;
+      this.deleted = deepFreeze({ ...prev, metadata: { ...prev.metadata, resourceVersion: String(this.revision) } });
+    }
+    return this.deleted;
+  }
+
+  get previous(): KubeObject | undefined {
+    return this.before?.object;
+  }
 }
 
 export interface CacheWatchOptions {
@@ -83,8 +137,8 @@ export class ObjectCache {
   }
 
   /** Loads initial state (no events). */
-  load(resource: string, key: string, revision: number, object: KubeObject): void {
-    this.table(resource).set(key, { key, revision, object: deepFreeze(object) });
+  load(resource: string, key: string, revision: number, object: ObjectSource): void {
+    this.table(resource).set(key, new Entry(key, revision, object));
     this.sortedKeys.delete(resource);
     if (revision > this.revision) this.revision = revision;
   }
@@ -97,21 +151,20 @@ export class ObjectCache {
     this.releaseWaiters();
   }
 
-  apply(resource: string, namespace: string | undefined, key: string, revision: number, object: KubeObject | undefined): void {
+  apply(resource: string, namespace: string | undefined, key: string, revision: number, object: ObjectSource | undefined): void {
     if (revision <= this.revision && this.lookup(resource, key)?.revision === revision) return;
     const table = this.table(resource);
     const prev = table.get(key);
     let ev: ChangeEvent | undefined;
     if (object) {
-      const frozen = deepFreeze(object);
-      table.set(key, { key, revision, object: frozen });
+      const entry = new Entry(key, revision, object);
+      table.set(key, entry);
       if (!prev) this.sortedKeys.delete(resource);
-      ev = { revision, resource, namespace, key, type: prev ? 'MODIFIED' : 'ADDED', object: frozen, previous: prev?.object };
+      ev = new Change(revision, resource, namespace, key, prev ? 'MODIFIED' : 'ADDED', entry, prev);
     } else if (prev) {
       table.delete(key);
       this.sortedKeys.delete(resource);
-      const gone = deepFreeze({ ...prev.object, metadata: { ...prev.object.metadata, resourceVersion: String(revision) } });
-      ev = { revision, resource, namespace, key, type: 'DELETED', object: gone, previous: prev.object };
+      ev = new Change(revision, resource, namespace, key, 'DELETED', undefined, prev);
     }
     if (revision > this.revision) this.revision = revision;
     if (ev) {

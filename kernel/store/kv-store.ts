@@ -1,4 +1,5 @@
 // ObjectStore on a JetStream KV bucket with Kubernetes semantics (see README.md).
+import { cloneJson } from '../objects/clone.js';
 import { randomUUID } from 'node:crypto';
 import type { KV, KvEntry, NatsConnection } from 'nats';
 import type { Admission } from '../objects/admission.js';
@@ -50,7 +51,7 @@ function randomSuffix(): string {
 const isWrongSequence = isWrongLastSequence;
 
 function clone<T>(v: T): T {
-  return structuredClone(v) as T;
+  return cloneJson(v);
 }
 
 /** What is stored: the object without resourceVersion (the KV revision is the resourceVersion). */
@@ -418,11 +419,19 @@ export class KvObjectStore implements ObjectStore {
 export function applyEntry(cache: ObjectCache, e: KvEntry, logger?: Logger): void {
   const parsed = parseKey(e.key);
   if (!parsed) return;
-  try {
-    cache.apply(parsed.resource, parsed.namespace, e.key, e.revision, e.operation === 'PUT' ? decodeEntry(e) : undefined);
-  } catch (err) {
-    logger?.warn('store: skipping undecodable entry', { key: e.key, revision: e.revision, error: err as Error });
-  }
+  const revision = e.revision;
+  const decode = (bytes: Uint8Array): KubeObject => {
+    try {
+      return decodeEntry({ value: bytes, revision });
+    } catch (err) {
+      // Written by something else than a store: keep its name so it can still be seen and deleted.
+      logger?.warn('store: undecodable entry', { key: e.key, revision, error: err as Error });
+      const metadata = { name: parsed.name, resourceVersion: String(revision), annotations: { 'kite.dev/undecodable': (err as Error).message } };
+      return { metadata: parsed.namespace ? { ...metadata, namespace: parsed.namespace } : metadata };
+    }
+  };
+  // Decoded when first read (a copy of the bytes: the message's buffer is not kept alive).
+  cache.apply(parsed.resource, parsed.namespace, e.key, revision, e.operation === 'PUT' ? { encoded: e.value.slice(), decode } : undefined);
 }
 
 function parseRevision(rv: string): number {

@@ -11,7 +11,6 @@ import { dns1035Label, dns1123Label, dns1123Subdomain, pathSegmentName } from '.
 import { defaultPod } from './pod-defaults.js';
 import { validatePodSpec, validatePodUpdate } from './pods.js';
 import { defaultService, validateService, validateServiceUpdate } from './services.js';
-import { clone } from './util.js';
 import * as workloads from './workloads.js';
 
 export { canonicalQuantity, parseQuantity, tryParseQuantity, QuantityError } from './quantity.js';
@@ -72,7 +71,8 @@ export function createAdmission(registry: ResourceRegistry): Admission {
       const rt = registry.byResource(res.group, res.resource);
       if (!rt) return obj;
       const rules = RULES[`${rt.group}/${rt.resource}`] ?? {};
-      const out: Loose = clone(obj);
+      // The store hands over its private copy of the request (Admission contract): default in place.
+      const out: Loose = obj;
       if (!isObject(out.metadata)) out.metadata = {};
       out.apiVersion ??= apiVersionOf(rt);
       out.kind ??= rt.kind;

@@ -3,7 +3,7 @@ import { FieldErrors, isInteger, isObject, type Loose } from './field-errors.js'
 import { validateAnnotations, validateLabels } from './meta.js';
 import { PORT_RANGE_MESSAGE, dns1123Label, dns1123Subdomain, envVarName, portName, qualifiedName, validPortNumber } from './names.js';
 import { QUANTITY_FORMAT_MESSAGE, tryParseQuantity } from './quantity.js';
-import { NON_NEGATIVE, asArray, clone, deepEqual } from './util.js';
+import { NON_NEGATIVE, asArray, deepEqual } from './util.js';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
@@ -178,19 +178,55 @@ const POD_UPDATABLE_FIELDS = [
 
 /** Pod specs are immutable except images, the deadline, added tolerations and the binding to a node. */
 export function validatePodUpdate(pod: Loose, old: Loose, errs: FieldErrors): void {
-  const next = clone(pod.spec ?? {});
-  const prev = old.spec ?? {};
-  for (const list of ['containers', 'initContainers']) {
-    const before = asArray(prev[list]);
-    asArray(next[list]).forEach((c, i) => {
-      if (isObject(c) && isObject(before[i])) c.image = before[i].image;
-    });
+  if (!podSpecUpdateAllowed(pod.spec ?? {}, old.spec ?? {})) errs.forbidden('spec', `pod updates may not change fields other than ${POD_UPDATABLE_FIELDS}`);
+}
+
+/** Containers equal but for their images (which updates may change). */
+function sameButImages(next: unknown, prev: unknown): boolean {
+  const a = asArray(next);
+  const b = asArray(prev);
+  if (a.length !== b.length || Array.isArray(next) !== Array.isArray(prev)) return deepEqual(next, prev);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (!isObject(x) || !isObject(y)) {
+      if (!deepEqual(x, y)) return false;
+      continue;
+    }
+    for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) if (k !== 'image' && !deepEqual(x[k], y[k])) return false;
   }
-  next.activeDeadlineSeconds = prev.activeDeadlineSeconds;
-  const oldTolerations = asArray(prev.tolerations);
-  if (oldTolerations.every((t) => asArray(next.tolerations).some((n) => deepEqual(n, t)))) next.tolerations = prev.tolerations;
-  if (prev.terminationGracePeriodSeconds < 0 && next.terminationGracePeriodSeconds === 1) next.terminationGracePeriodSeconds = prev.terminationGracePeriodSeconds;
-  // Binding sets nodeName once; the binding subresource is served through an update.
-  if (!prev.nodeName) next.nodeName = prev.nodeName;
-  if (!deepEqual(next, prev)) errs.forbidden('spec', `pod updates may not change fields other than ${POD_UPDATABLE_FIELDS}`);
+  return true;
+}
+
+/**
+ * Upstream ValidatePodUpdate's spec rule without copying the spec (every binding and status write
+ * of a pod passes here): only images, activeDeadlineSeconds, added tolerations, a first nodeName
+ * (binding) and a negative grace period turned 1 may differ.
+ */
+function podSpecUpdateAllowed(next: Loose, prev: Loose): boolean {
+  if (next === prev) return true;
+  for (const k of new Set([...Object.keys(next), ...Object.keys(prev)])) {
+    const a = next[k];
+    const b = prev[k];
+    switch (k) {
+      case 'containers':
+      case 'initContainers':
+        if (!sameButImages(a, b)) return false;
+        break;
+      case 'activeDeadlineSeconds':
+        break;
+      case 'tolerations':
+        if (!asArray(b).every((t) => asArray(a).some((n) => deepEqual(n, t))) && !deepEqual(a, b)) return false;
+        break;
+      case 'terminationGracePeriodSeconds':
+        if (!(b < 0 && a === 1) && !deepEqual(a, b)) return false;
+        break;
+      case 'nodeName':
+        if (b && !deepEqual(a, b)) return false;
+        break;
+      default:
+        if (!deepEqual(a, b)) return false;
+    }
+  }
+  return true;
 }

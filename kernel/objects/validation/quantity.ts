@@ -95,6 +95,19 @@ function toNanoUnits(input: string): { nanos: bigint; format: 'binary' | 'decima
  */
 export function canonicalQuantity(input: string | number): string {
   const text = typeof input === 'number' ? String(input) : input;
+  // Manifests repeat a few values ('100m', '500Mi'): every pod write canonicalizes its requests.
+  const known = canonicalCache.get(text);
+  if (known !== undefined) return known;
+  const canonical = computeCanonical(text);
+  if (canonicalCache.size >= CANONICAL_CACHE_SIZE) canonicalCache.clear();
+  canonicalCache.set(text, canonical);
+  return canonical;
+}
+
+const CANONICAL_CACHE_SIZE = 4096;
+const canonicalCache = new Map<string, string>();
+
+function computeCanonical(text: string): string {
   parseQuantity(text); // validates the shape
   const { nanos, format } = toNanoUnits(text);
   const sign = nanos < 0n ? '-' : '';

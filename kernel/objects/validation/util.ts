@@ -1,4 +1,5 @@
 // Small helpers for working on plain JSON objects.
+import { cloneJson } from '../clone.js';
 import { isObject, type Loose } from './field-errors.js';
 
 /** Structural equality of JSON values; key order does not matter. */
@@ -17,7 +18,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 export function clone<T>(value: T): T {
-  return structuredClone(value);
+  return cloneJson(value);
 }
 
 /** The object at `obj[key]`, created as {} when absent (for defaulting nested structs). */
