@@ -1,5 +1,6 @@
 // Pod facts controllers share: readiness, availability (minReadySeconds), activity, conditions.
 import type { KubeObject } from '../objects/types.js';
+import { nowTimestamp } from '../store/kv-store.js';
 
 export interface Condition {
   type: string;
@@ -51,7 +52,7 @@ export function restartCount(pod: PodLike): number {
 }
 
 export function nowTime(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return nowTimestamp();
 }
 
 /** Sets a condition; keeps lastTransitionTime when the status did not change. */

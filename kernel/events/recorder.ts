@@ -1,10 +1,10 @@
 // Kubernetes Events (core/v1 Event) written to the store, the way each component reports what it
 // did to an object: the scheduler's Scheduled/FailedScheduling, the kubelet's Pulling/Started,
 // a controller's ScalingReplicaSet. Recording never throws: an event lost is logged, not fatal.
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { KubeObject, ResourceKey } from '../objects/types.js';
 import type { ObjectStore } from '../store/types.js';
+import { nowTimestamp } from '../store/kv-store.js';
 
 export const EVENTS: ResourceKey = { group: '', resource: 'events', namespaced: true };
 
@@ -29,12 +29,12 @@ export class EventRecorder {
 
   /** The Event object record() would write (exported for tests and batching callers). */
   build(obj: KubeObject, type: EventType, reason: string, message: string, fieldPath?: string): KubeObject {
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = nowTimestamp();
     const ns = obj.metadata.namespace ?? 'default';
     return {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: `${obj.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: ns },
+      metadata: { name: `${obj.metadata.name}.${eventSuffix()}`, namespace: ns },
       involvedObject: {
         apiVersion: obj.apiVersion,
         kind: obj.kind,
@@ -55,4 +55,16 @@ export class EventRecorder {
       count: 1,
     } as KubeObject;
   }
+}
+
+let lastNanos = 0n;
+/**
+ * Upstream names an Event `<object>.<unix nanoseconds in hex>`; the clock here has millisecond
+ * steps, so the value is kept strictly increasing within the process to stay unique.
+ */
+function eventSuffix(): string {
+  let nanos = BigInt(Date.now()) * 1_000_000n;
+  if (nanos <= lastNanos) nanos = lastNanos + 1n;
+  lastNanos = nanos;
+  return nanos.toString(16);
 }

@@ -1,5 +1,6 @@
 // ObjectStore on a JetStream KV bucket with Kubernetes semantics (see README.md).
 import { cloneJson } from '../objects/clone.js';
+import { deepEqual } from '../objects/validation/util.js';
 import { randomUUID } from 'node:crypto';
 import type { KV, KvEntry, NatsConnection } from 'nats';
 import type { Admission } from '../objects/admission.js';
@@ -67,7 +68,7 @@ function decodeEntry(e: Pick<KvEntry, 'value' | 'revision'>): KubeObject {
 }
 
 function specChanged(a: KubeObject, b: KubeObject): boolean {
-  return JSON.stringify(a.spec ?? null) !== JSON.stringify(b.spec ?? null);
+  return !deepEqual(a.spec ?? null, b.spec ?? null);
 }
 
 export class KvObjectStore implements ObjectStore {

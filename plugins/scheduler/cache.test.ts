@@ -98,3 +98,35 @@ t.test('incremental snapshots clone only changed nodes', async (t) => {
   t.same(s.list().map((n) => `${n.name}@${n.index}`), ['b@0']);
   t.equal(s.get('a'), undefined);
 });
+
+t.test('incremental snapshots keep the lists of nodes with (anti-)affinity pods in step', async (t) => {
+  const c = new SchedulerCache(new ReferenceScorer(16));
+  for (let i = 0; i < 8; i++) c.addNode(makeNode(`n${i}`, { cpu: '4', memory: '8Gi', pods: 110 }));
+  const term = { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'x' } } };
+  const withAffinity = (name: string, node: string, anti: boolean): Pod => ({
+    ...pod(name, '100m', node),
+    spec: { ...pod(name, '100m', node).spec, affinity: anti ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } } : { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: term }] } } },
+  });
+  const s = c.newSnapshot();
+  const names = (list: { name: string }[]) => list.map((n) => n.name).sort();
+  const check = (label: string) => {
+    c.updateSnapshot(s);
+    const fresh = c.newSnapshot();
+    t.same(names(s.affinity), names(fresh.affinity), `${label}: nodes with affinity pods`);
+    t.same(names(s.antiAffinity), names(fresh.antiAffinity), `${label}: nodes with anti-affinity pods`);
+    t.ok([...s.affinity, ...s.antiAffinity].every((n) => s.byName.get(n.name) === n), `${label}: the lists hold the current clones`);
+  };
+  c.addPod(withAffinity('a1', 'n1', true));
+  c.addPod(withAffinity('a2', 'n2', false));
+  c.addPod(withAffinity('a3', 'n3', true));
+  check('added');
+  c.addPod(pod('plain', '100m', 'n1'));
+  check('a plain pod on a listed node');
+  c.removePod(withAffinity('a1', 'n1', true));
+  check('the only anti-affinity pod of a node removed');
+  c.removeNode(makeNode('n2'));
+  check('a listed node removed (the last node moves into its slot)');
+  c.addPod(withAffinity('a4', 'n7', true));
+  c.addPod(withAffinity('a5', 'n7', false));
+  check('a node in both lists');
+});

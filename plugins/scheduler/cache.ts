@@ -3,7 +3,8 @@
 // scorer slot). Snapshots are updated incrementally: only nodes changed since the last update are
 // cloned, as upstream's generation-based UpdateSnapshot.
 import type { NodeResources, NodeScorer } from '../../wasm/score/types.js';
-import type { Node, NodeInfo, Pod, PodInfo, Snapshot } from './framework/interfaces.js';
+import type { Node, NodeColumns, NodeInfo, Pod, PodInfo, Snapshot } from './framework/interfaces.js';
+import { ColumnStore } from './columns.js';
 import { MutableNodeInfo } from './framework/nodeinfo.js';
 import { newPodInfo } from './framework/podinfo.js';
 
@@ -49,7 +50,35 @@ export class CacheSnapshot implements Snapshot {
   readonly byName = new Map<string, MutableNodeInfo>();
   affinity: MutableNodeInfo[] = [];
   antiAffinity: MutableNodeInfo[] = [];
-  constructor(private readonly namespaces: ReadonlyMap<string, Record<string, string>>) {}
+  /** Node name → position in `affinity` / `antiAffinity`, so a changed node is swapped in place. */
+  private readonly affinityAt = new Map<string, number>();
+  private readonly antiAffinityAt = new Map<string, number>();
+  private view?: NodeColumns;
+  constructor(
+    private readonly namespaces: ReadonlyMap<string, Record<string, string>>,
+    private readonly store?: ColumnStore,
+  ) {}
+  /** Builds the lists of nodes with (anti-)affinity pods from scratch. */
+  rebuildAffinityLists(): void {
+    this.affinity = [];
+    this.antiAffinity = [];
+    this.affinityAt.clear();
+    this.antiAffinityAt.clear();
+    for (const n of this.nodeList) this.track(n.name, n);
+  }
+
+  /** Keeps the (anti-)affinity lists in step with one node's new state (`now` undefined: removed). */
+  track(name: string, now: MutableNodeInfo | undefined): void {
+    place(this.affinity, this.affinityAt, name, now, now !== undefined && now.podsWithAffinity.length > 0);
+    place(this.antiAffinity, this.antiAffinityAt, name, now, now !== undefined && now.podsWithRequiredAntiAffinity.length > 0);
+  }
+
+  /** The cache's columns over this snapshot's nodes: in step with it until the cache changes again. */
+  columns(): NodeColumns | undefined {
+    if (!this.store) return undefined;
+    if (this.view?.nodes !== this.nodeList || this.view.count !== this.nodeList.length) this.view = this.store.view(this.nodeList);
+    return this.view;
+  }
   list(): readonly NodeInfo[] {
     return this.nodeList;
   }
@@ -67,6 +96,25 @@ export class CacheSnapshot implements Snapshot {
   }
 }
 
+/** Puts `node` at its position in `list` (or appends it) when `member`, else swap-removes it. */
+function place(list: MutableNodeInfo[], at: Map<string, number>, name: string, node: MutableNodeInfo | undefined, member: boolean): void {
+  const i = at.get(name);
+  if (member) {
+    if (i === undefined) {
+      at.set(name, list.length);
+      list.push(node!);
+    } else list[i] = node!;
+    return;
+  }
+  if (i === undefined) return;
+  const last = list.pop()!;
+  at.delete(name);
+  if (i < list.length) {
+    list[i] = last;
+    at.set(last.name, i);
+  }
+}
+
 export class SchedulerCache {
   private readonly nodes = new Map<string, MutableNodeInfo>();
   /** Node per scorer slot. */
@@ -77,8 +125,11 @@ export class SchedulerCache {
   private readonly imageNodes = new Map<string, Set<string>>();
   readonly namespaces = new Map<string, Record<string, string>>();
   private readonly dirty = new Set<string>();
+  private readonly columns: ColumnStore;
 
-  constructor(readonly scorer: NodeScorer, private readonly assumedTtlMs = 30_000) {}
+  constructor(readonly scorer: NodeScorer, private readonly assumedTtlMs = 30_000) {
+    this.columns = new ColumnStore(scorer.capacity);
+  }
 
   get nodeCount(): number {
     return this.slots.length;
@@ -126,6 +177,7 @@ export class SchedulerCache {
     if (moved >= 0 && last !== ni) {
       this.slots[index] = last;
       last.index = index;
+      this.columns.set(last);
       this.dirty.add(last.name);
     }
     ni.index = -1;
@@ -171,6 +223,7 @@ export class SchedulerCache {
 
   private sync(ni: MutableNodeInfo): void {
     this.scorer.setNode(ni.index, nodeResources(ni));
+    this.columns.set(ni);
     this.dirty.add(ni.name);
   }
 
@@ -291,36 +344,29 @@ export class SchedulerCache {
 
   /** A full copy, independent of the incremental one the scheduling loop keeps (for explain). */
   newSnapshot(): CacheSnapshot {
-    const s = new CacheSnapshot(this.namespaces);
+    const s = new CacheSnapshot(this.namespaces, this.columns);
     s.nodeList = this.slots.map((n) => n.clone());
     for (const n of s.nodeList) s.byName.set(n.name, n);
-    s.affinity = s.nodeList.filter((n) => n.podsWithAffinity.length > 0);
-    s.antiAffinity = s.nodeList.filter((n) => n.podsWithRequiredAntiAffinity.length > 0);
+    s.rebuildAffinityLists();
     return s;
   }
 
   /** Brings `s` up to date by cloning only the nodes changed since its last update. */
   updateSnapshot(s: CacheSnapshot): void {
     if (this.dirty.size === 0) return;
-    let affinityChanged = false;
     for (const name of this.dirty) {
       const live = this.nodes.get(name);
-      const old = s.byName.get(name);
-      if (old && (old.podsWithAffinity.length || old.podsWithRequiredAntiAffinity.length)) affinityChanged = true;
       if (!live) {
         s.byName.delete(name);
+        s.track(name, undefined);
         continue;
       }
       const c = live.clone();
       s.byName.set(name, c);
       s.nodeList[c.index] = c;
-      if (c.podsWithAffinity.length || c.podsWithRequiredAntiAffinity.length) affinityChanged = true;
+      s.track(name, c);
     }
     s.nodeList.length = this.slots.length;
-    if (affinityChanged) {
-      s.affinity = s.nodeList.filter((n) => n.podsWithAffinity.length > 0);
-      s.antiAffinity = s.nodeList.filter((n) => n.podsWithRequiredAntiAffinity.length > 0);
-    }
     this.dirty.clear();
   }
 }

@@ -3,7 +3,7 @@
 // chosen node. Synchronous from snapshot to choice, so the scorer's columns match the snapshot.
 import { performance } from 'node:perf_hooks';
 import { MAX_EXTRA_SCORES, type ExtraScore, type NodeScorer, type ScoreResult } from '../../wasm/score/types.js';
-import { CycleState, SUCCESS, errorStatus, isSuccess, type NodeInfo, type PodInfo, type Status } from './framework/interfaces.js';
+import { CycleState, SUCCESS, errorStatus, isBatchFilter, isSuccess, type FilterPlugin, type NodeInfo, type PodInfo, type Status } from './framework/interfaces.js';
 import type { MutableNodeInfo } from './framework/nodeinfo.js';
 import type { Framework } from './framework/runtime.js';
 import type { CacheSnapshot } from './cache.js';
@@ -15,6 +15,7 @@ const MIN_FEASIBLE_NODES_TO_FIND = 100;
 const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
 /** In sampled cycles, Filter plugin durations are observed on this many nodes (see Framework.runFilter). */
 const FILTER_METRIC_NODES = 16;
+const NO_FILTERS: readonly FilterPlugin[] = Object.freeze([]);
 
 /** Upstream numFeasibleNodesToFind. */
 export function numFeasibleNodesToFind(percentage: number, numAllNodes: number): number {
@@ -72,11 +73,14 @@ export class SchedulingAlgorithm {
   private nextStartNodeIndex = 0;
   private seed = 0x2545f491;
   private readonly mask: Uint8Array;
+  /** By node index: 0 = a batch Filter rejected the node in this cycle. */
+  private readonly pass: Uint8Array;
   private readonly feasible: NodeInfo[] = [];
 
   constructor(capacity: number) {
     // One spare lane: the kernel may write mask[nodeCount] (README "ABI").
     this.mask = new Uint8Array(capacity + 1);
+    this.pass = new Uint8Array(capacity + 1);
   }
 
   /**
@@ -135,13 +139,59 @@ export class SchedulingAlgorithm {
       let processed = 0;
       const recordFilters = state.recordPluginMetrics;
       const filters = fwk.activeFilters(skipFilter);
+      // Without nominated pods (the common case) batch Filters screen all nodes at once, the
+      // others run per node on the survivors; a screened-out node is re-run through every Filter
+      // so that its Status is exactly the sequential one.
+      const rest = inp.nominatedPods ? filters : this.screen(inp, state, pod, filters, nodes, all.length);
+      const pass = this.pass;
+      const mask = this.mask;
+      // The whole snapshot in index order (the common case): position = index, so nodes that
+      // pass every batch Filter are taken without touching their NodeInfo.
+      const inIndexOrder = nodes === all;
+      if (inIndexOrder && rest.length === 0 && !inp.nominatedPods && numToFind >= len) {
+        // Every node is evaluated and the batch Filters decided: the mask is their verdict.
+        mask.set(pass.subarray(0, len));
+        let rejected = 0;
+        for (let i = 0; i < len; i++) rejected += 1 - pass[i]!;
+        if (rejected === 0) return this.scored(inp, state, pod, all, all.length, opts);
+        for (let i = 0; i < len; i++) {
+          const ni = all[i]!;
+          if (pass[i] === 1) {
+            feasible.push(ni);
+            continue;
+          }
+          const s = fwk.runFilters(filters, state, pod, ni, false);
+          if (s.code === 'Error') return { kind: 'error', status: s };
+          if (s.code === 'Success') {
+            // A batch form disagreeing with its filter() (a vendor's bug): filter() is the truth.
+            mask[i] = 1;
+            feasible.push(ni);
+            continue;
+          }
+          diagnosis.nodeToStatus.set(ni.name, s);
+          this.reject(diagnosis, s);
+        }
+        if (feasible.length === 0) return { kind: 'unschedulable', diagnosis };
+        return this.scored(inp, state, pod, feasible, feasible.length + diagnosis.nodeToStatus.size, opts);
+      }
       for (let i = 0; i < len; i++) {
-        const ni = nodes[(start + i) % len]!;
+        const k = (start + i) % len;
+        const ni = nodes[k]!;
         processed++;
-        // Without nominated pods (the common case) a node is filtered once, directly.
-        const s = inp.nominatedPods ? this.filterNode(inp, state, pod, ni, skipFilter) : fwk.runFilters(filters, state, pod, ni, recordFilters && processed <= FILTER_METRIC_NODES);
+        let s: Status;
+        if (inp.nominatedPods) s = this.filterNode(inp, state, pod, ni, skipFilter);
+        else {
+          const index = inIndexOrder ? k : ni.index;
+          if (pass[index] === 0) s = fwk.runFilters(filters, state, pod, ni, false);
+          else if (rest.length === 0) {
+            mask[index] = 1;
+            feasible.push(ni);
+            if (feasible.length >= numToFind) break;
+            continue;
+          } else s = fwk.runFilters(rest, state, pod, ni, recordFilters && processed <= FILTER_METRIC_NODES);
+        }
         if (s.code === 'Success') {
-          this.mask[ni.index] = 1;
+          mask[ni.index] = 1;
           feasible.push(ni);
           if (feasible.length >= numToFind) break;
         } else if (s.code === 'Error') return { kind: 'error', status: s };
@@ -153,10 +203,38 @@ export class SchedulingAlgorithm {
       this.nextStartNodeIndex = (start + processed) % len;
     }
     if (feasible.length === 0) return { kind: 'unschedulable', diagnosis };
+    return this.scored(inp, state, pod, feasible, feasible.length + diagnosis.nodeToStatus.size, opts);
+  }
 
-    const evaluatedNodes = feasible.length + diagnosis.nodeToStatus.size;
+  private scored(inp: CycleInputs, state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[], evaluatedNodes: number, opts: { details?: boolean }): Outcome {
     if (feasible.length === 1 && !opts.details) return { kind: 'scheduled', node: feasible[0]!, evaluatedNodes, feasibleNodes: 1, feasible, extras: [] };
     return this.score(inp, state, pod, feasible, evaluatedNodes, !!opts.details);
+  }
+
+  /**
+   * Runs the batch Filters over `nodes` into `this.pass` and returns the Filters still to run per
+   * node (those without a batch form, or that declined this pod).
+   */
+  private screen(inp: CycleInputs, state: CycleState, pod: PodInfo, filters: readonly FilterPlugin[], nodes: readonly NodeInfo[], indexSpace: number): readonly FilterPlugin[] {
+    this.pass.fill(1, 0, indexSpace + 1);
+    const columns = inp.snapshot.columns();
+    let rest: FilterPlugin[] | undefined;
+    for (let i = 0; i < filters.length; i++) {
+      const p = filters[i]!;
+      let screened = false;
+      if (isBatchFilter(p)) {
+        const t0 = state.recordPluginMetrics ? performance.now() : 0;
+        try {
+          screened = p.filterBatch(state, pod, nodes, this.pass, columns);
+        } catch {
+          // filter() per node reports the error with the node it happened on.
+          screened = false;
+        }
+        if (screened) inp.fwk.observePlugin(state, p.name, 'Filter', SUCCESS, t0);
+      }
+      if (!screened) (rest ??= []).push(p);
+    }
+    return rest ?? NO_FILTERS;
   }
 
   private reject(d: Diagnosis, s: Status): void {
@@ -187,13 +265,14 @@ export class SchedulingAlgorithm {
     return inp.fwk.runFilter(state, pod, ni, skip);
   }
 
-  private score(inp: CycleInputs, state: CycleState, pod: PodInfo, feasible: NodeInfo[], evaluatedNodes: number, details: boolean): Outcome {
+  private score(inp: CycleInputs, state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[], evaluatedNodes: number, details: boolean): Outcome {
     const { fwk } = inp;
     const skipScore = new Set<string>();
     const pre = fwk.runPreScore(state, pod, feasible, skipScore);
     if (!isSuccess(pre)) return { kind: 'error', status: pre };
     const start = performance.now();
     const extras: ExtraScore[] = [];
+    const columns = inp.snapshot.columns();
     let status: Status = SUCCESS;
     for (const e of fwk.score) {
       if (e.kind === 'kernel' || skipScore.has(e.plugin.name)) continue;
@@ -201,7 +280,7 @@ export class SchedulingAlgorithm {
         let s: Status;
         const t0 = performance.now();
         try {
-          s = e.plugin.scoreColumn(state, pod, feasible, e.raw);
+          s = e.plugin.scoreColumn(state, pod, feasible, e.raw, columns);
         } catch (err) {
           s = errorStatus(err as Error);
         }
@@ -243,7 +322,7 @@ export class SchedulingAlgorithm {
   }
 
   /** A per-node ScorePlugin adapted to a column: score(), then its normalizeScore(), 0..100 expected. */
-  private nodeScores(plugin: import('./framework/interfaces.js').ScorePlugin, state: CycleState, pod: PodInfo, feasible: NodeInfo[], raw: Float64Array): Status {
+  private nodeScores(plugin: import('./framework/interfaces.js').ScorePlugin, state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[], raw: Float64Array): Status {
     const list: { name: string; score: number }[] = [];
     try {
       for (const ni of feasible) {

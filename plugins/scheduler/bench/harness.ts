@@ -18,6 +18,8 @@ import type { ObjectStore } from '../../../kernel/store/types.js';
 import { NAMESPACES, NODES, PODS } from '../binding.js';
 import type { Pod } from '../framework/interfaces.js';
 import { createScheduler } from '../scheduler.js';
+import { PodCreator } from './creator.js';
+import { pipelined } from './pipelined.js';
 import type { Size, Workload } from './workloads.js';
 
 export type ScorerPath = 'wasm' | 'reference';
@@ -78,13 +80,6 @@ export interface RunOptions {
   label?: string;
 }
 
-/** Runs `op(i)` for i < n with `window` operations in flight. */
-async function pipelined(n: number, window: number, op: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(window, n) }, async () => {
-    while (next < n) await op(next++);
-  }));
-}
 
 async function waitUntil(what: string, done: () => boolean, timeoutMs: number, tick?: () => void): Promise<void> {
   const until = performance.now() + timeoutMs;
@@ -111,6 +106,7 @@ export async function runWorkload(w: Workload, size: Size, path: ScorerPath, opt
   let nc: Awaited<ReturnType<typeof connect>> | undefined;
   let stopScheduler: (() => Promise<void>) | undefined;
   let churnTimer: NodeJS.Timeout | undefined;
+  let creator: PodCreator | undefined;
   try {
     nc = await connect({ servers: server.url });
     store = await openObjectStore(nc, { admission: createAdmission(new ResourceRegistry()), logger });
@@ -139,7 +135,8 @@ export async function runWorkload(w: Workload, size: Size, path: ScorerPath, opt
 
     const progress = new Progress(opts.label ?? `${w.name} ${path}`, size.initPods + size.measurePods);
     const tick = () => progress.tick(bound.init.size + bound.measure.size);
-    await pipelined(size.initPods, window, (i) => s0.create(PODS, w.initPod(i)));
+    creator = new PodCreator(server.url);
+    await creator.create(w.name, 'init', size.initPods, window);
     await waitUntil(`${size.initPods} init pods bound`, () => bound.init.size >= size.initPods, opts.timeoutMs, tick);
     await scheduler.waitForIdle(opts.timeoutMs);
 
@@ -193,7 +190,7 @@ export async function runWorkload(w: Workload, size: Size, path: ScorerPath, opt
       lastSample = performance.now();
     }, 1000);
     try {
-      await pipelined(size.measurePods, window, (i) => s0.create(PODS, w.measurePod(i)));
+      await creator.create(w.name, 'measure', size.measurePods, window);
       await waitUntil(`${size.measurePods} measured pods bound`, () => bound.measure.size >= size.measurePods, opts.timeoutMs, tick);
     } finally {
       clearInterval(sampler);
@@ -234,6 +231,7 @@ export async function runWorkload(w: Workload, size: Size, path: ScorerPath, opt
     };
   } finally {
     clearInterval(churnTimer);
+    await creator?.close().catch(() => undefined);
     await stopScheduler?.().catch(() => undefined);
     await store?.close().catch(() => undefined);
     await nc?.close().catch(() => undefined);

@@ -26,6 +26,8 @@ export class MutableNodeInfo implements NodeInfo {
   usedPorts: HostPort[] = [];
   imageStates: Map<string, { size: number; numNodes: number }> = new Map();
   generation = nextGeneration++;
+  /** Changes only when the Node object is replaced (setNode): answers about the node itself stay valid until then. */
+  nodeVersion = this.generation;
 
   constructor(node: Node, public index = -1) {
     this.node = node;
@@ -40,6 +42,7 @@ export class MutableNodeInfo implements NodeInfo {
     this.node = node;
     this.allocatable = resourceFromList((node.status?.allocatable ?? node.status?.capacity) as Record<string, unknown> | undefined);
     this.generation = nextGeneration++;
+    this.nodeVersion = this.generation;
   }
 
   /** Adds a pod (a Pod or a prepared PodInfo). */
@@ -99,6 +102,7 @@ export class MutableNodeInfo implements NodeInfo {
     c.usedPorts = [...this.usedPorts];
     c.imageStates = this.imageStates;
     c.generation = this.generation;
+    c.nodeVersion = this.nodeVersion;
     return c;
   }
 }

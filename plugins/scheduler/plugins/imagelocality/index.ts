@@ -2,8 +2,8 @@
 // Σ over init + app containers of size × (nodes having the image / all nodes), truncated to an
 // integer (upstream sumImageScores/scaledImageScore); the kernel applies upstream's clamp to
 // [23 MiB, 1000 MiB × containers] and scales to 0..100 (normalization `imageLocality`).
-import type { ColumnScorePlugin, CycleState, Handle, NodeInfo, PluginFactory, Pod, PodInfo, Status } from '../../framework/interfaces.js';
-import { SUCCESS } from '../../framework/interfaces.js';
+import type { ColumnScorePlugin, CycleState, Handle, NodeColumns, NodeInfo, PluginFactory, Pod, PodInfo, Status } from '../../framework/interfaces.js';
+import { NodeFlag, SUCCESS } from '../../framework/interfaces.js';
 import { Names } from '../../framework/names.js';
 import { noArgs } from '../shared/fielderrors.js';
 import { imageNameCandidates } from '../shared/images.js';
@@ -38,10 +38,19 @@ export class ImageLocality implements ColumnScorePlugin {
   readonly normalization = 'imageLocality' as const;
   constructor(private readonly handle: Pick<Handle, 'snapshot'>) {}
 
-  scoreColumn(_state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], raw: Float64Array): Status {
+  scoreColumn(_state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], raw: Float64Array, columns?: NodeColumns): Status {
     const totalNodes = this.handle.snapshot().list().length;
     const images = podImageCandidates(pod.pod);
-    for (const ni of nodes) raw[ni.index] = images.length ? sumImageScores(ni, images, totalNodes) : 0;
+    if (columns) {
+      const flags = columns.flags;
+      if (images.length === 0) raw.fill(0, 0, columns.count);
+      else for (let i = 0; i < columns.count; i++) raw[i] = (flags[i]! & NodeFlag.images) !== 0 ? sumImageScores(columns.nodes[i]!, images, totalNodes) : 0;
+      return SUCCESS;
+    }
+    for (let i = 0; i < nodes.length; i++) {
+      const ni = nodes[i]!;
+      raw[ni.index] = images.length && ni.imageStates.size ? sumImageScores(ni, images, totalNodes) : 0;
+    }
     return SUCCESS;
   }
 }

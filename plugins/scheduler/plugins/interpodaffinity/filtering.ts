@@ -4,6 +4,7 @@
 // matching its required anti-affinity terms. Filter reads them per node.
 import type { AffinityTerm, Node, NodeInfo, Pod, PodInfo, Snapshot } from '../../framework/interfaces.js';
 import { termMatchesPod } from '../../framework/podinfo.js';
+import type { GenerationMemo } from '../shared/generation-memo.js';
 
 export const ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH = "node(s) didn't satisfy existing pods anti-affinity rules";
 export const ERR_REASON_AFFINITY_RULES_NOT_MATCH = "node(s) didn't match pod affinity rules";
@@ -108,14 +109,37 @@ export class PreFilterState {
   }
 }
 
-export function computePreFilterState(pod: PodInfo, snapshot: Snapshot, allNodes: readonly NodeInfo[]): PreFilterState {
+/** Per node: how many existing pods match all of the incoming pod's required affinity terms, and each anti-affinity term. */
+interface TermCounts {
+  affinity: number;
+  anti: number[];
+}
+
+/** Per node: (topologyKey, count) of existing pods' anti-affinity terms that match the incoming pod. */
+type ExistingAntiPairs = [string, number][];
+
+/**
+ * Upstream calPreFilterState. Per-node partial counts are remembered in `memo` (when given) while
+ * a node's generation stays the same, keyed by everything else they depend on: the incoming pod's
+ * namespace, labels, terms and namespace labels. Terms with a namespaceSelector over *other* pods'
+ * namespaces depend on those namespaces' labels too: such pods are counted afresh every cycle.
+ */
+export function computePreFilterState(pod: PodInfo, snapshot: Snapshot, allNodes: readonly NodeInfo[], memo?: GenerationMemo): PreFilterState {
   const nsLabelsOf = namespaceLabelCache(snapshot);
   const own = nsLabelsOf(pod.pod);
+  const incoming = pod.pod;
+  const existingAntiOn = (ni: NodeInfo): ExistingAntiPairs => {
+    const pairs = new Map<string, number>();
+    for (const existing of ni.podsWithRequiredAntiAffinity) {
+      for (const t of existing.requiredAntiAffinityTerms) if (termMatchesPod(t, incoming, own)) pairs.set(t.topologyKey, (pairs.get(t.topologyKey) ?? 0) + 1);
+    }
+    return [...pairs];
+  };
+  const podKey = memo ? JSON.stringify([incoming.metadata.namespace ?? 'default', incoming.metadata.labels ?? {}, own ?? null]) : '';
+  const existingAntiOf = memo ? memo.table(`existing ${podKey}`, existingAntiOn) : existingAntiOn;
   const existingAnti = new TopologyCounts();
   for (const ni of snapshot.havePodsWithRequiredAntiAffinity()) {
-    for (const existing of ni.podsWithRequiredAntiAffinity) {
-      for (const t of existing.requiredAntiAffinityTerms) if (termMatchesPod(t, pod.pod, own)) existingAnti.bump(ni.node, t.topologyKey, 1);
-    }
+    for (const [key, n] of existingAntiOf(ni)) existingAnti.bump(ni.node, key, n);
   }
   const affinity = new TopologyCounts();
   const anti = new TopologyCounts();
@@ -124,15 +148,27 @@ export function computePreFilterState(pod: PodInfo, snapshot: Snapshot, allNodes
   if (req.length || reqAnti.length) {
     // Namespace labels only matter to terms with a namespaceSelector: skip the lookup otherwise.
     const needNs = req.some((t) => t.namespaceSelector !== undefined) || reqAnti.some((t) => t.namespaceSelector !== undefined);
-    for (let n = 0; n < allNodes.length; n++) {
-      const ni = allNodes[n]!;
+    const countOn = (ni: NodeInfo): TermCounts => {
+      const out: TermCounts = { affinity: 0, anti: reqAnti.map(() => 0) };
       const pods = ni.pods;
       for (let k = 0; k < pods.length; k++) {
         const existing = pods[k]!.pod;
         const ns = needNs ? nsLabelsOf(existing) : undefined;
-        if (req.length && matchesAllTerms(req, existing, ns)) for (const t of req) affinity.bump(ni.node, t.topologyKey, 1);
-        for (let j = 0; j < reqAnti.length; j++) if (termMatchesPod(reqAnti[j]!, existing, ns)) anti.bump(ni.node, reqAnti[j]!.topologyKey, 1);
+        if (req.length && matchesAllTerms(req, existing, ns)) out.affinity++;
+        for (let j = 0; j < reqAnti.length; j++) if (termMatchesPod(reqAnti[j]!, existing, ns)) out.anti[j]!++;
       }
+      return out;
+    };
+    const affinityTerms = incoming.spec?.affinity as { podAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown }; podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown } } | undefined;
+    const countsOf = memo && !needNs
+      ? memo.table(`terms ${podKey} ${JSON.stringify([affinityTerms?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null, affinityTerms?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null])}`, countOn)
+      : countOn;
+    for (let n = 0; n < allNodes.length; n++) {
+      const ni = allNodes[n]!;
+      if (ni.pods.length === 0) continue;
+      const c = countsOf(ni);
+      if (c.affinity) for (const t of req) affinity.bump(ni.node, t.topologyKey, c.affinity);
+      for (let j = 0; j < reqAnti.length; j++) if (c.anti[j]) anti.bump(ni.node, reqAnti[j]!.topologyKey, c.anti[j]!);
     }
   }
   return new PreFilterState(pod, own, existingAnti, affinity, anti, nsLabelsOf);

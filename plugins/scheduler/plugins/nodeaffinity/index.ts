@@ -2,7 +2,7 @@
 // terms filter nodes; preferred terms' weights are summed per node and normalized by the kernel
 // (`default`: 100 × raw / max). The profile's addedAffinity (args) applies to every pod.
 import type {
-  ClusterEventWithHint, ColumnScorePlugin, CycleState, EnqueueExtensions, FilterPlugin, Node, NodeInfo, PluginFactory, PodInfo, PreFilterPlugin,
+  BatchFilterPlugin, ClusterEventWithHint, ColumnScorePlugin, CycleState, EnqueueExtensions, Node, NodeColumns, NodeInfo, PluginFactory, PodInfo, PreFilterPlugin,
   PreFilterResult, PreScorePlugin, Status,
 } from '../../framework/interfaces.js';
 import { SUCCESS, errorStatus, status } from '../../framework/interfaces.js';
@@ -12,6 +12,7 @@ import { fixedRejection } from '../shared/status.js';
 import {
   compileNodeSelectorTerms, compilePreferredSchedulingTerms, NODE_NAME_FIELD, requiredNodeAffinity, type CompiledPreferredTerms, type NodeSelectorTerm,
 } from '../shared/nodeselector.js';
+import { NodeVerdicts } from '../shared/verdicts.js';
 import { validateNodeAffinityArgs, type NodeAffinityArgs } from './args.js';
 
 export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector";
@@ -50,11 +51,12 @@ export function nodeNamesFromTerms(terms: readonly NodeSelectorTerm[]): Set<stri
   return union;
 }
 
-export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ColumnScorePlugin, EnqueueExtensions {
+export class NodeAffinity implements PreFilterPlugin, BatchFilterPlugin, PreScorePlugin, ColumnScorePlugin, EnqueueExtensions {
   readonly name = Names.NodeAffinity;
   readonly normalization = 'default' as const;
   private readonly addedRequired?: NodeMatcher;
   private readonly addedPreferred?: CompiledPreferredTerms;
+  private readonly verdicts = new NodeVerdicts();
 
   constructor(args: NodeAffinityArgs) {
     const added = args.addedAffinity;
@@ -81,6 +83,17 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlug
     // Without PreFilter (disabled), compute the matcher here, as upstream's fallback does.
     const matches = state.read<NodeMatcher>(PREFILTER_KEY) ?? requiredNodeAffinity(pod.pod);
     return matches(node.node) ? SUCCESS : REJECT_POD;
+  }
+
+  /** filter() for all nodes, with answers remembered per selector (pods of one workload share it). */
+  filterBatch(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], pass: Uint8Array, columns?: NodeColumns): boolean {
+    const matches = state.read<NodeMatcher>(PREFILTER_KEY);
+    if (!matches) return false;
+    const spec = pod.pod.spec ?? {};
+    const key = JSON.stringify([spec.nodeSelector ?? null, spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null]);
+    const added = this.addedRequired;
+    this.verdicts.screen(key, nodes, pass, added ? (n) => added(n) && matches(n) : matches, columns);
+    return true;
   }
 
   private podPreferred(pod: PodInfo): CompiledPreferredTerms | undefined {

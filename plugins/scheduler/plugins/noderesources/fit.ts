@@ -2,7 +2,7 @@
 // node's allocatable minus what its pods request. Scoring (LeastAllocated, MostAllocated,
 // RequestedToCapacityRatio) runs inside the WASM kernel: the plugin only hands over its config.
 import type {
-  ClusterEventWithHint, CycleState, EnqueueExtensions, FilterPlugin, KernelScorePlugin, Node, NodeInfo, Pod, PodInfo, PreFilterPlugin, PreFilterResult,
+  BatchFilterPlugin, ClusterEventWithHint, CycleState, EnqueueExtensions, KernelScorePlugin, Node, NodeColumns, NodeInfo, Pod, PodInfo, PreFilterPlugin, PreFilterResult,
   Resource, Status,
 } from '../../framework/interfaces.js';
 import { SUCCESS, errorStatus } from '../../framework/interfaces.js';
@@ -74,7 +74,7 @@ export function fitsRequest(request: Resource, node: NodeInfo, ignored: Ignored 
   return out ?? FITS;
 }
 
-export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, KernelScorePlugin, EnqueueExtensions {
+export class NodeResourcesFit implements PreFilterPlugin, BatchFilterPlugin, KernelScorePlugin, EnqueueExtensions {
   readonly name = Names.NodeResourcesFit;
   readonly kernelScore: KernelScoreConfig;
   private readonly ignored: Ignored;
@@ -97,6 +97,29 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, KernelSc
     const insufficient = fitsRequest(request, node, this.ignored);
     if (insufficient.length === 0) return SUCCESS;
     return { code: 'Unschedulable', reasons: insufficient.map((r) => r.reason), plugin: this.name };
+  }
+
+  /** filter() for all nodes: the pods/cpu/memory checks of fitsRequest inlined over the nodes. */
+  filterBatch(state: CycleState, _pod: PodInfo, nodes: readonly NodeInfo[], pass: Uint8Array, columns?: NodeColumns): boolean {
+    const request = state.read<Resource>(STATE_KEY);
+    // Ephemeral storage and scalar resources are rare: those pods take the per-node path.
+    if (!request || request.ephemeralStorage > 0 || request.scalar.size > 0) return false;
+    const cpu = request.milliCpu;
+    const memory = request.memory;
+    if (columns) {
+      const { allocatablePods: pods, podCount, allocatableMilliCpu: allocCpu, requestedMilliCpu: usedCpu, allocatableMemory: allocMem, requestedMemory: usedMem } = columns;
+      for (let i = 0; i < columns.count; i++) {
+        if (podCount[i]! + 1 > pods[i]! || (cpu > 0 && cpu > allocCpu[i]! - usedCpu[i]!) || (memory > 0 && memory > allocMem[i]! - usedMem[i]!)) pass[i] = 0;
+      }
+      return true;
+    }
+    for (let i = 0; i < nodes.length; i++) {
+      const ni = nodes[i]!;
+      const alloc = ni.allocatable;
+      const used = ni.requested;
+      if (ni.pods.length + 1 > alloc.pods || (cpu > 0 && cpu > alloc.milliCpu - used.milliCpu) || (memory > 0 && memory > alloc.memory - used.memory)) pass[ni.index] = 0;
+    }
+    return true;
   }
 
   /** Does the pod fit a node that has no pods (its allocatable alone)? For queueing hints. */

@@ -1,7 +1,7 @@
 // NodeUnschedulable (Filter): keeps pods off cordoned nodes (spec.unschedulable) unless they
 // tolerate the node.kubernetes.io/unschedulable:NoSchedule taint.
-import type { ClusterEventWithHint, CycleState, EnqueueExtensions, FilterPlugin, NodeInfo, PluginFactory, PodInfo, Status } from '../../framework/interfaces.js';
-import { SUCCESS } from '../../framework/interfaces.js';
+import type { BatchFilterPlugin, ClusterEventWithHint, CycleState, EnqueueExtensions, NodeColumns, NodeInfo, PluginFactory, PodInfo, Status } from '../../framework/interfaces.js';
+import { NodeFlag, SUCCESS } from '../../framework/interfaces.js';
 import { Names } from '../../framework/names.js';
 import { asNodes, eventsFor, QUEUE, SKIP } from '../shared/events.js';
 import { noArgs } from '../shared/fielderrors.js';
@@ -12,7 +12,7 @@ export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
 const REJECT = fixedRejection(Names.NodeUnschedulable, 'UnschedulableAndUnresolvable', ERR_REASON_UNSCHEDULABLE);
 export const UNSCHEDULABLE_TAINT: Taint = Object.freeze({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
 
-export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
+export class NodeUnschedulable implements BatchFilterPlugin, EnqueueExtensions {
   readonly name = Names.NodeUnschedulable;
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
@@ -20,6 +20,26 @@ export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
     // A pod that tolerates the unschedulable taint also tolerates spec.unschedulable.
     if (tolerationsTolerateTaint(podTolerations(pod.pod), UNSCHEDULABLE_TAINT)) return SUCCESS;
     return REJECT;
+  }
+
+  filterBatch(_state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], pass: Uint8Array, columns?: NodeColumns): boolean {
+    let tolerated: boolean | undefined;
+    if (columns) {
+      const flags = columns.flags;
+      for (let i = 0; i < columns.count; i++) {
+        if ((flags[i]! & NodeFlag.unschedulable) === 0) continue;
+        tolerated ??= tolerationsTolerateTaint(podTolerations(pod.pod), UNSCHEDULABLE_TAINT);
+        if (!tolerated) pass[i] = 0;
+      }
+      return true;
+    }
+    for (let i = 0; i < nodes.length; i++) {
+      const ni = nodes[i]!;
+      if (!ni.node.spec?.unschedulable) continue;
+      tolerated ??= tolerationsTolerateTaint(podTolerations(pod.pod), UNSCHEDULABLE_TAINT);
+      if (!tolerated) pass[ni.index] = 0;
+    }
+    return true;
   }
 
   /** Node Add|UpdateNodeTaint: queue when a node becomes schedulable (or is added schedulable). */

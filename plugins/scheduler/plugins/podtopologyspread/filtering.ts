@@ -4,7 +4,7 @@
 // while fewer than minDomains domains exist. The two smallest domains are kept incrementally
 // ("critical paths") so Filter is O(constraints) per node and preemption's add/remove stay cheap.
 import type { Node, NodeInfo, Pod, PodInfo } from '../../framework/interfaces.js';
-import { countMatchingPods, inclusionPolicy, nodeHasAllTopologyKeys, nodeIncluded, type Constraint } from './constraints.js';
+import { inclusionPolicy, matchCounter, nodeHasAllTopologyKeys, nodeIncluded, type Constraint } from './constraints.js';
 
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
@@ -89,6 +89,7 @@ export function computePreFilterState(pod: Pod, constraints: Constraint[], nodes
   const ns = pod.metadata.namespace ?? 'default';
   const matchNum = constraints.map(() => new Map<string, number>());
   const included = inclusionPolicy(pod);
+  const counters = constraints.map((c) => matchCounter(c.selector, ns));
   for (const ni of nodes) {
     const node = ni.node;
     if (!nodeHasAllTopologyKeys(node, constraints)) continue;
@@ -97,7 +98,7 @@ export function computePreFilterState(pod: Pod, constraints: Constraint[], nodes
       if (!included(c, node)) continue;
       const v = node.metadata.labels![c.topologyKey]!;
       const m = matchNum[i]!;
-      m.set(v, (m.get(v) ?? 0) + (ni.pods.length ? countMatchingPods(ni.pods, c.selector, ns) : 0));
+      m.set(v, (m.get(v) ?? 0) + counters[i]!.on(ni));
     }
   }
   const paths = matchNum.map((m) => {

@@ -4,7 +4,7 @@
 import type { Normalization } from '../../../../wasm/score/types.js';
 import {
   SUCCESS, errorStatus, status,
-  type ClusterEventWithHint, type ColumnScorePlugin, type CycleState, type EnqueueExtensions, type FilterPlugin, type Handle,
+  type BatchFilterPlugin, type ClusterEventWithHint, type ColumnScorePlugin, type CycleState, type EnqueueExtensions, type Handle, type NodeColumns,
   type NodeInfo, type PluginFactory, type Pod, type PodInfo, type PreFilterExtensions, type PreFilterPlugin, type PreFilterResult,
   type PreScorePlugin, type Status,
 } from '../../framework/interfaces.js';
@@ -14,16 +14,21 @@ import { validatePodTopologySpreadArgs, type PodTopologySpreadArgs } from './arg
 import { nodeHasAllTopologyKeys, podConstraints, type Constraint } from './constraints.js';
 import { ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH, PreFilterState, computePreFilterState, judgeNode } from './filtering.js';
 import { computePreScoreState, rawScore, type PreScoreState } from './scoring.js';
+import { SpreadColumns } from './columns.js';
+import { fixedRejection } from '../shared/status.js';
 
 export { ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH } from './filtering.js';
 
 const PRE_FILTER_KEY = `PreFilter${Names.PodTopologySpread}`;
 const PRE_SCORE_KEY = `PreScore${Names.PodTopologySpread}`;
+const REJECT_MISSING_LABEL = fixedRejection(Names.PodTopologySpread, 'UnschedulableAndUnresolvable', ERR_REASON_NODE_LABEL_NOT_MATCH);
+const REJECT_SKEW = fixedRejection(Names.PodTopologySpread, 'Unschedulable', ERR_REASON_CONSTRAINTS_NOT_MATCH);
 
-export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ColumnScorePlugin, EnqueueExtensions {
+export class PodTopologySpread implements PreFilterPlugin, BatchFilterPlugin, PreScorePlugin, ColumnScorePlugin, EnqueueExtensions {
   readonly name = Names.PodTopologySpread;
   readonly normalization: Normalization = 'topologySpread';
   private readonly systemDefaulted: boolean;
+  private readonly columns = new SpreadColumns();
 
   constructor(private readonly args: PodTopologySpreadArgs, private readonly handle: Handle) {
     this.systemDefaulted = args.defaultingType === 'System';
@@ -36,8 +41,18 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   preFilter(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): { result?: PreFilterResult; status: Status } {
     const constraints = this.constraints(pod.pod, 'DoNotSchedule');
     if (constraints.length === 0) return { status: status('Skip') };
-    state.write(PRE_FILTER_KEY, computePreFilterState(pod.pod, constraints, nodes));
+    // All nodes of a snapshot with columns (the scheduler's): the columnar form of the same count.
+    const columns = this.handle.snapshot().columns?.();
+    const all = columns !== undefined && nodes.length === columns.count && nodes === columns.nodes;
+    state.write(PRE_FILTER_KEY, all ? this.columns.preFilterState(pod.pod, constraints, columns) : computePreFilterState(pod.pod, constraints, nodes));
     return { status: SUCCESS };
+  }
+
+  filterBatch(state: CycleState, pod: PodInfo, _nodes: readonly NodeInfo[], pass: Uint8Array, columns?: NodeColumns): boolean {
+    const s = state.read<PreFilterState>(PRE_FILTER_KEY);
+    if (!s || !columns) return false;
+    this.columns.screen(s, pod, columns, pass);
+    return true;
   }
 
   preFilterExtensions(): PreFilterExtensions {
@@ -60,9 +75,9 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       case 'fits':
         return SUCCESS;
       case 'missingLabel':
-        return status('UnschedulableAndUnresolvable', ERR_REASON_NODE_LABEL_NOT_MATCH);
+        return REJECT_MISSING_LABEL;
       default:
-        return status('Unschedulable', ERR_REASON_CONSTRAINTS_NOT_MATCH);
+        return REJECT_SKEW;
     }
   }
 

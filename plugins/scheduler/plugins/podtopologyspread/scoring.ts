@@ -4,7 +4,7 @@
 // topology key are ignored (raw −1 → normalized 0 by the kernel's `topologySpread` mode, which
 // then applies `100·(max + min − raw)/max`).
 import type { NodeInfo, Pod } from '../../framework/interfaces.js';
-import { LABEL_HOSTNAME, countMatchingPods, inclusionPolicy, nodeHasAllTopologyKeys, type Constraint } from './constraints.js';
+import { LABEL_HOSTNAME, inclusionPolicy, matchCounter, type MatchCounter, nodeHasAllTopologyKeys, type Constraint } from './constraints.js';
 
 export class PreScoreState {
   /** Nodes without every topology key (when required): scored −1 (ignored). */
@@ -12,6 +12,8 @@ export class PreScoreState {
   /** Per constraint: topology value → matching pods (only values of feasible nodes; not for hostname). */
   readonly counts: Map<string, number>[];
   readonly weights: number[] = [];
+  /** Per constraint: matching pods on a node (remembered across cycles). */
+  counters: MatchCounter[] = [];
   constructor(readonly constraints: Constraint[]) {
     this.counts = constraints.map(() => new Map());
   }
@@ -44,6 +46,8 @@ export function computePreScoreState(pod: Pod, constraints: Constraint[], feasib
   });
   const ns = pod.metadata.namespace ?? 'default';
   const included = inclusionPolicy(pod);
+  const counters = constraints.map((c) => matchCounter(c.selector, ns));
+  s.counters = counters;
   for (const ni of all) {
     const node = ni.node;
     if (requireAllTopologies && !nodeHasAllTopologyKeys(node, constraints)) continue;
@@ -54,7 +58,7 @@ export function computePreScoreState(pod: Pod, constraints: Constraint[], feasib
       const cur = m.get(v);
       // Domains with no feasible node (and hostname, counted in score) are not counted.
       if (cur === undefined || c.topologyKey === LABEL_HOSTNAME) return;
-      m.set(v, cur + countMatchingPods(ni.pods, c.selector, ns));
+      m.set(v, cur + counters[i]!.on(ni));
     });
   }
   return s;
@@ -69,7 +73,7 @@ export function rawScore(s: PreScoreState, pod: Pod, ni: NodeInfo): number {
   s.constraints.forEach((c, i) => {
     const v = labels[c.topologyKey];
     if (typeof v !== 'string') return;
-    const cnt = c.topologyKey === LABEL_HOSTNAME ? countMatchingPods(ni.pods, c.selector, ns) : (s.counts[i]!.get(v) ?? 0);
+    const cnt = c.topologyKey === LABEL_HOSTNAME ? s.counters[i]!.on(ni) : (s.counts[i]!.get(v) ?? 0);
     score += cnt * s.weights[i]! + (c.maxSkew - 1);
   });
   return Math.round(score);

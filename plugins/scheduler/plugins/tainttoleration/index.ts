@@ -2,9 +2,9 @@
 // with fewer intolerable PreferNoSchedule taints score higher (column normalized `defaultReverse`
 // by the kernel, upstream's DefaultNormalizeScore(reverse=true)).
 import type {
-  ClusterEventWithHint, ColumnScorePlugin, CycleState, EnqueueExtensions, FilterPlugin, NodeInfo, PluginFactory, PodInfo, PreScorePlugin, Status,
+  BatchFilterPlugin, ClusterEventWithHint, ColumnScorePlugin, CycleState, EnqueueExtensions, NodeColumns, NodeInfo, PluginFactory, PodInfo, PreScorePlugin, Status,
 } from '../../framework/interfaces.js';
-import { SUCCESS } from '../../framework/interfaces.js';
+import { NodeFlag, SUCCESS } from '../../framework/interfaces.js';
 import { Names } from '../../framework/names.js';
 import { asNodes, eventsFor, QUEUE, SKIP } from '../shared/events.js';
 import { noArgs } from '../shared/fielderrors.js';
@@ -32,7 +32,7 @@ export function countIntolerablePreferNoSchedule(taints: readonly Taint[], toler
   return n;
 }
 
-export class TaintToleration implements FilterPlugin, PreScorePlugin, ColumnScorePlugin, EnqueueExtensions {
+export class TaintToleration implements BatchFilterPlugin, PreScorePlugin, ColumnScorePlugin, EnqueueExtensions {
   readonly name = Names.TaintToleration;
   readonly normalization = 'defaultReverse' as const;
 
@@ -44,16 +44,42 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ColumnScor
     return s;
   }
 
+  filterBatch(_state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], pass: Uint8Array, columns?: NodeColumns): boolean {
+    const tolerations = podTolerations(pod.pod);
+    if (columns) {
+      const flags = columns.flags;
+      for (let i = 0; i < columns.count; i++) {
+        if ((flags[i]! & NodeFlag.taints) !== 0 && findMatchingUntoleratedTaint(nodeTaints(columns.nodes[i]!.node), tolerations, isDoNotScheduleTaint)) pass[i] = 0;
+      }
+      return true;
+    }
+    for (let i = 0; i < nodes.length; i++) {
+      const ni = nodes[i]!;
+      const taints = nodeTaints(ni.node);
+      if (taints.length && findMatchingUntoleratedTaint(taints, tolerations, isDoNotScheduleTaint)) pass[ni.index] = 0;
+    }
+    return true;
+  }
+
   preScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): Status {
     if (nodes.length === 0) return SUCCESS;
     state.write(PRESCORE_KEY, preferNoScheduleTolerations(podTolerations(pod.pod)));
     return SUCCESS;
   }
 
-  scoreColumn(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], raw: Float64Array): Status {
+  scoreColumn(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], raw: Float64Array, columns?: NodeColumns): Status {
     // Without PreScore (disabled), compute the tolerations here, as upstream's fallback does.
     const tolerations = state.read<Toleration[]>(PRESCORE_KEY) ?? preferNoScheduleTolerations(podTolerations(pod.pod));
-    for (const ni of nodes) raw[ni.index] = countIntolerablePreferNoSchedule(nodeTaints(ni.node), tolerations);
+    if (columns) {
+      const flags = columns.flags;
+      for (let i = 0; i < columns.count; i++) raw[i] = (flags[i]! & NodeFlag.taints) !== 0 ? countIntolerablePreferNoSchedule(nodeTaints(columns.nodes[i]!.node), tolerations) : 0;
+      return SUCCESS;
+    }
+    for (let i = 0; i < nodes.length; i++) {
+      const ni = nodes[i]!;
+      const taints = nodeTaints(ni.node);
+      raw[ni.index] = taints.length ? countIntolerablePreferNoSchedule(taints, tolerations) : 0;
+    }
     return SUCCESS;
   }
 

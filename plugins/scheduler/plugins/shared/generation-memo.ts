@@ -1,0 +1,44 @@
+// Answers about a node's pods remembered per node index while the node's generation (its pods
+// and its object) stays the same, one table per key (what the answer depends on besides the
+// node, e.g. the incoming pod's labels). A pod's PreFilter then recomputes only the nodes that
+// changed since the last pod with the same key: after each binding, one node.
+import type { NodeInfo } from '../../framework/interfaces.js';
+
+interface Table {
+  generation: Float64Array;
+  values: unknown[];
+}
+
+export class GenerationMemo {
+  private readonly tables = new Map<string, Table>();
+
+  constructor(private readonly maxKeys = 64) {}
+
+  /** The remembered-or-computed answer function for `key`; resolve once per cycle, call per node. */
+  table<T>(key: string, compute: (ni: NodeInfo) => T): (ni: NodeInfo) => T {
+    let t = this.tables.get(key);
+    if (!t) {
+      // Many distinct keys (unusual) just start over: a bounded cache, not an LRU.
+      if (this.tables.size >= this.maxKeys) this.tables.clear();
+      t = { generation: new Float64Array(0), values: [] };
+      this.tables.set(key, t);
+    }
+    const table = t;
+    return (ni) => {
+      const i = ni.index;
+      // Nodes outside a snapshot (tests, preemption's what-if copies keep their index) are computed.
+      if (i < 0) return compute(ni);
+      if (i >= table.generation.length) {
+        const grown = new Float64Array(Math.max(i + 1, table.generation.length * 2, 256));
+        grown.set(table.generation);
+        table.generation = grown;
+      }
+      // Generation 0 is never a node's: fresh lanes are computed on first use.
+      if (table.generation[i] !== ni.generation) {
+        table.generation[i] = ni.generation;
+        table.values[i] = compute(ni);
+      }
+      return table.values[i] as T;
+    };
+  }
+}
