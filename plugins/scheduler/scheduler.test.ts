@@ -257,9 +257,7 @@ t.test('preemption through the store: the lower-priority pod is evicted and the 
   t.ok(s.stats.unschedulable >= 1, 'the first attempt failed and nominated');
 });
 
-t.test('scheduling gates: a gated pod waits in the "gated" queue and is never attempted', async (t) => {
-  // Lifting the gates is covered in queue.test.ts: the API's pod update validation does not yet
-  // allow removing spec.schedulingGates (upstream does).
+t.test('scheduling gates: a gated pod waits in the "gated" queue until its gates are removed', async (t) => {
   const c = await startSchedulerCluster(t);
   await c.addNode('node-1', '2', '4Gi');
   const s = await start(t, c);
@@ -273,4 +271,8 @@ t.test('scheduling gates: a gated pod waits in the "gated" queue and is never at
   await new Promise((r) => setTimeout(r, 200));
   t.equal(s.stats.unschedulable + s.stats.scheduled, 0, 'never attempted, not even after a node event');
   t.equal(await nodeOf(c, 'gated'), undefined);
+  await t.rejects(c.store.guaranteedUpdate<Pod>(PODS, 'default', 'gated', (p) => ({ ...p, spec: { ...p.spec, schedulingGates: [{ name: 'example.com/quota' }, { name: 'example.com/more' }] } })), /only deletion is allowed, but found new scheduling gate 'example.com\/more'/, 'gates cannot be added');
+  await c.store.guaranteedUpdate<Pod>(PODS, 'default', 'gated', (p) => ({ ...p, spec: { ...p.spec, schedulingGates: [] } }));
+  await waitFor('scheduled after the gates were lifted', () => nodeOf(c, 'gated'));
+  t.equal(s.queue.counts.gated, 0, 'no longer gated');
 });

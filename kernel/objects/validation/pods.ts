@@ -178,7 +178,13 @@ const POD_UPDATABLE_FIELDS = [
 
 /** Pod specs are immutable except images, the deadline, added tolerations and the binding to a node. */
 export function validatePodUpdate(pod: Loose, old: Loose, errs: FieldErrors): void {
-  if (!podSpecUpdateAllowed(pod.spec ?? {}, old.spec ?? {})) errs.forbidden('spec', `pod updates may not change fields other than ${POD_UPDATABLE_FIELDS}`);
+  const spec = pod.spec ?? {};
+  const prev = old.spec ?? {};
+  // Scheduling gates can only be removed (upstream validateOnlyDeletedSchedulingGates).
+  const before = new Set(asArray(prev.schedulingGates).map((g) => g?.name));
+  const added = asArray(spec.schedulingGates).filter((g) => !before.has(g?.name));
+  for (const g of added) errs.forbidden('spec.schedulingGates', `only deletion is allowed, but found new scheduling gate '${String(g?.name)}'`);
+  if (added.length === 0 && !podSpecUpdateAllowed(spec, prev)) errs.forbidden('spec', `pod updates may not change fields other than ${POD_UPDATABLE_FIELDS}`);
 }
 
 /** Containers equal but for their images (which updates may change). */
@@ -223,6 +229,9 @@ function podSpecUpdateAllowed(next: Loose, prev: Loose): boolean {
         break;
       case 'nodeName':
         if (b && !deepEqual(a, b)) return false;
+        break;
+      case 'schedulingGates':
+        // Removals only: additions are reported by validatePodUpdate.
         break;
       default:
         if (!deepEqual(a, b)) return false;

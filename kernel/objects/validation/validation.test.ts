@@ -66,7 +66,7 @@ t.test('pod defaults', async (t) => {
   const canon = admit(pod({ containers: [{ ...nginx, resources: { limits: { cpu: '0.5', memory: '0.5Gi' }, requests: { cpu: '250m' } } }] })) as any;
   t.same(canon.spec.containers[0].resources, { limits: { cpu: '500m', memory: '512Mi' }, requests: { cpu: '250m', memory: '512Mi' } }, 'quantities are stored in canonical form');
   t.equal(out.kind, 'Pod');
-  t.notOk(out.status, 'status is left to the node and controllers');
+  t.same(out.status, { phase: 'Pending', qosClass: 'Burstable' }, 'a new pod is Pending; the rest of status is left to the node and controllers');
   const pulls = (image: string) => (admit(pod({ containers: [{ name: 'c', image }] })).spec as any).containers[0].imagePullPolicy;
   t.same(
     ['nginx', 'nginx:latest', 'nginx:1.2', 'localhost:5000/nginx', 'localhost:5000/nginx:v1', 'nginx@sha256:abcd'].map(pulls),
@@ -320,4 +320,32 @@ t.test('parseQuantity', async (t) => {
   ];
   for (const [input, want] of canonical) t.equal(canonicalQuantity(input), want, `canonical ${input}`);
   for (const bad of ['12x', '', 'Mi', '1..2', '1.2.3', '1Mii', ' 1', '1 ', 'abc', '1e', '--1']) t.throws(() => parseQuantity(bad), { name: 'QuantityError' }, `${JSON.stringify(bad)} is rejected`);
+});
+
+type Status = { phase?: string; qosClass?: string };
+type Spec = { schedulingGates?: unknown[] };
+
+t.test('a new pod is Pending with its QoS class', async (t) => {
+  const guaranteed = { name: 'g', image: 'nginx', resources: { limits: { cpu: '500m', memory: '128Mi' } } };
+  const burstable = { name: 'b', image: 'nginx', resources: { requests: { cpu: '100m' } } };
+  t.same(admit(pod({ containers: [nginx] })).status, { phase: 'Pending', qosClass: 'BestEffort' });
+  t.same(admit(pod({ containers: [guaranteed] })).status, { phase: 'Pending', qosClass: 'Guaranteed' }, 'requests default to limits');
+  t.same((admit(pod({ containers: [guaranteed, burstable] })).status as Status).qosClass, 'Burstable');
+  t.same((admit(pod({ containers: [{ ...nginx, resources: { limits: { 'ephemeral-storage': '1Gi' } } }] })).status as Status).qosClass, 'BestEffort', 'only cpu and memory count');
+  const running = { ...pod({ containers: [nginx] }), status: { phase: 'Running' } };
+  t.equal((admit(running).status as Status).phase, 'Running', 'a status the client sent is kept');
+  const stored = admit(pod({ containers: [nginx] }));
+  const updated = admit({ ...stored, status: { phase: 'Running' } }, 'UPDATE', stored);
+  t.same(updated.status, { phase: 'Running' }, 'updates are not defaulted to Pending');
+});
+
+t.test('scheduling gates can be removed from a pod, not added', async (t) => {
+  const gated = admit(pod({ schedulingGates: [{ name: 'example.com/a' }, { name: 'example.com/b' }], containers: [nginx] }));
+  const spec = gated.spec as Spec;
+  const lifted = admit({ ...gated, spec: { ...spec, schedulingGates: [{ name: 'example.com/b' }] } }, 'UPDATE', gated);
+  t.same((lifted.spec as Spec).schedulingGates, [{ name: 'example.com/b' }], 'one gate removed');
+  const none = admit({ ...gated, spec: { ...spec, schedulingGates: undefined } }, 'UPDATE', gated);
+  t.notOk((none.spec as Spec).schedulingGates, 'all gates removed');
+  const more = causesOf(() => admit({ ...gated, spec: { ...spec, schedulingGates: [{ name: 'example.com/a' }, { name: 'example.com/c' }] } }, 'UPDATE', gated));
+  t.same(more.causes, [{ type: 'FieldValueForbidden', message: "Forbidden: only deletion is allowed, but found new scheduling gate 'example.com/c'", field: 'spec.schedulingGates' }]);
 });
