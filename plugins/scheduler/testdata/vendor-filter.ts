@@ -9,6 +9,7 @@ interface VendorArgs {
 const factory: PluginFactory<VendorArgs> = {
   name: 'VendorBlocklist',
   validate(args: unknown): VendorArgs {
+    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) throw new Error('VendorBlocklistArgs: must be an object');
     const a = (args ?? {}) as Partial<VendorArgs>;
     if (a.label !== undefined && typeof a.label !== 'string') throw new Error('VendorBlocklistArgs.label: must be a string');
     return { label: a.label ?? 'vendor.example.com/blocked' };
