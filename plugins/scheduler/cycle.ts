@@ -154,12 +154,16 @@ export class SchedulingAlgorithm {
         let rejected = 0;
         for (let i = 0; i < len; i++) rejected += 1 - pass[i]!;
         if (rejected === 0) return this.scored(inp, state, pod, all, all.length, opts);
+        // Statuses of rejected nodes are read only when no node fits (the FailedScheduling text,
+        // preemption) or by explain: a pod that gets a node does not pay for them.
+        const needStatuses = rejected === len || opts.statuses !== undefined;
         for (let i = 0; i < len; i++) {
           const ni = all[i]!;
           if (pass[i] === 1) {
             feasible.push(ni);
             continue;
           }
+          if (!needStatuses) continue;
           const s = fwk.runFilters(filters, state, pod, ni, false);
           if (s.code === 'Error') return { kind: 'error', status: s };
           if (s.code === 'Success') {
@@ -172,8 +176,10 @@ export class SchedulingAlgorithm {
           this.reject(diagnosis, s);
         }
         if (feasible.length === 0) return { kind: 'unschedulable', diagnosis };
-        return this.scored(inp, state, pod, feasible, feasible.length + diagnosis.nodeToStatus.size, opts);
+        return this.scored(inp, state, pod, feasible, len, opts);
       }
+      // Nodes a batch Filter rejected: their exact Status is computed only if it is needed.
+      const screenedOut: NodeInfo[] = [];
       for (let i = 0; i < len; i++) {
         const k = (start + i) % len;
         const ni = nodes[k]!;
@@ -182,13 +188,17 @@ export class SchedulingAlgorithm {
         if (inp.nominatedPods) s = this.filterNode(inp, state, pod, ni, skipFilter);
         else {
           const index = inIndexOrder ? k : ni.index;
-          if (pass[index] === 0) s = fwk.runFilters(filters, state, pod, ni, false);
-          else if (rest.length === 0) {
+          if (pass[index] === 0) {
+            screenedOut.push(ni);
+            continue;
+          }
+          if (rest.length === 0) {
             mask[index] = 1;
             feasible.push(ni);
             if (feasible.length >= numToFind) break;
             continue;
-          } else s = fwk.runFilters(rest, state, pod, ni, recordFilters && processed <= FILTER_METRIC_NODES);
+          }
+          s = fwk.runFilters(rest, state, pod, ni, recordFilters && processed <= FILTER_METRIC_NODES);
         }
         if (s.code === 'Success') {
           mask[ni.index] = 1;
@@ -201,6 +211,23 @@ export class SchedulingAlgorithm {
         }
       }
       this.nextStartNodeIndex = (start + processed) % len;
+      if (feasible.length === 0 || opts.statuses !== undefined) {
+        for (const ni of screenedOut) {
+          const s = fwk.runFilters(filters, state, pod, ni, false);
+          if (s.code === 'Error') return { kind: 'error', status: s };
+          if (s.code === 'Success') {
+            // A batch form disagreeing with its filter() (a vendor's bug): filter() is the truth.
+            this.mask[ni.index] = 1;
+            feasible.push(ni);
+            continue;
+          }
+          diagnosis.nodeToStatus.set(ni.name, s);
+          this.reject(diagnosis, s);
+        }
+        screenedOut.length = 0;
+      }
+      if (feasible.length === 0) return { kind: 'unschedulable', diagnosis };
+      return this.scored(inp, state, pod, feasible, feasible.length + diagnosis.nodeToStatus.size + screenedOut.length, opts);
     }
     if (feasible.length === 0) return { kind: 'unschedulable', diagnosis };
     return this.scored(inp, state, pod, feasible, feasible.length + diagnosis.nodeToStatus.size, opts);

@@ -2,8 +2,9 @@
 // topology pair (key, value): existing pods whose required anti-affinity matches the incoming pod;
 // existing pods matching all of the incoming pod's required affinity terms; existing pods
 // matching its required anti-affinity terms. Filter reads them per node.
-import type { AffinityTerm, Node, NodeInfo, Pod, PodInfo, Snapshot } from '../../framework/interfaces.js';
+import type { AffinityTerm, Node, NodeColumns, NodeInfo, Pod, PodInfo, Snapshot } from '../../framework/interfaces.js';
 import { termMatchesPod } from '../../framework/podinfo.js';
+import type { DomainIndex, DomainIndexes } from '../shared/domains.js';
 import type { GenerationMemo } from '../shared/generation-memo.js';
 
 export const ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH = "node(s) didn't satisfy existing pods anti-affinity rules";
@@ -26,7 +27,11 @@ export class TopologyCounts {
 
   bump(node: Node, topologyKey: string, delta: number): void {
     const v = labelOf(node, topologyKey);
-    if (v === undefined) return;
+    if (v !== undefined) this.bumpValue(topologyKey, v, delta);
+  }
+
+  /** bump() for a node whose value of `topologyKey` is known to be `v`. */
+  bumpValue(topologyKey: string, v: string, delta: number): void {
     let values = this.byKey.get(topologyKey);
     if (!values) this.byKey.set(topologyKey, (values = new Map()));
     const before = values.get(v);
@@ -56,6 +61,21 @@ export class TopologyCounts {
       if ((values.get(v) ?? 0) > 0) return true;
     }
     return false;
+  }
+
+  /** The topology keys with counted pairs. */
+  keys(): string[] {
+    return [...this.byKey.keys()];
+  }
+
+  /** The counts of `topologyKey` by domain id of `domains` (values no node has are left out). */
+  byDomain(topologyKey: string, domains: DomainIndex): Float64Array {
+    const out = new Float64Array(domains.values.length);
+    for (const [v, n] of this.byKey.get(topologyKey) ?? []) {
+      const d = domains.ids.get(v);
+      if (d !== undefined) out[d] = n;
+    }
+    return out;
   }
 
   copy(): TopologyCounts {
@@ -124,10 +144,28 @@ type ExistingAntiPairs = [string, number][];
  * namespace, labels, terms and namespace labels. Terms with a namespaceSelector over *other* pods'
  * namespaces depend on those namespaces' labels too: such pods are counted afresh every cycle.
  */
-export function computePreFilterState(pod: PodInfo, snapshot: Snapshot, allNodes: readonly NodeInfo[], memo?: GenerationMemo): PreFilterState {
+export function computePreFilterState(pod: PodInfo, snapshot: Snapshot, allNodes: readonly NodeInfo[], memo?: GenerationMemo, domains?: DomainIndexes): PreFilterState {
   const nsLabelsOf = namespaceLabelCache(snapshot);
   const own = nsLabelsOf(pod.pod);
   const incoming = pod.pod;
+  // With the snapshot's columns (and domains), nodes are visited by index: the remembered answers
+  // and the nodes' topology values are read without touching an unchanged NodeInfo.
+  const cols = snapshot.columns?.();
+  const columns = cols && domains && cols.nodes === allNodes ? cols : undefined;
+  // Each key's index is brought up to date once per cycle (a pass over the nodes' versions).
+  const refreshed = new Map<string, DomainIndex>();
+  const domainOf = (key: string): DomainIndex => {
+    let d = refreshed.get(key);
+    if (!d) refreshed.set(key, (d = domains!.get(key, columns!)));
+    return d;
+  };
+  const bumpAt = (counts: TopologyCounts, i: number, ni: () => NodeInfo, key: string, n: number) => {
+    if (!columns) return counts.bump(ni().node, key, n);
+    const d = domainOf(key);
+    const v = d.id[i]!;
+    if (v >= 0) counts.bumpValue(key, d.values[v]!, n);
+  };
+
   const existingAntiOn = (ni: NodeInfo): ExistingAntiPairs => {
     const pairs = new Map<string, number>();
     for (const existing of ni.podsWithRequiredAntiAffinity) {
@@ -136,10 +174,12 @@ export function computePreFilterState(pod: PodInfo, snapshot: Snapshot, allNodes
     return [...pairs];
   };
   const podKey = memo ? JSON.stringify([incoming.metadata.namespace ?? 'default', incoming.metadata.labels ?? {}, own ?? null]) : '';
-  const existingAntiOf = memo ? memo.table(`existing ${podKey}`, existingAntiOn) : existingAntiOn;
+  const existingAntiOf = memo?.table(`existing ${podKey}`, existingAntiOn);
   const existingAnti = new TopologyCounts();
   for (const ni of snapshot.havePodsWithRequiredAntiAffinity()) {
-    for (const [key, n] of existingAntiOf(ni)) existingAnti.bump(ni.node, key, n);
+    const i = ni.index;
+    const pairs = !existingAntiOf ? existingAntiOn(ni) : columns ? existingAntiOf.at(columns, i) : existingAntiOf.on(ni);
+    for (const [key, n] of pairs) bumpAt(existingAnti, i, () => ni, key, n);
   }
   const affinity = new TopologyCounts();
   const anti = new TopologyCounts();
@@ -162,13 +202,13 @@ export function computePreFilterState(pod: PodInfo, snapshot: Snapshot, allNodes
     const affinityTerms = incoming.spec?.affinity as { podAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown }; podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown } } | undefined;
     const countsOf = memo && !needNs
       ? memo.table(`terms ${podKey} ${JSON.stringify([affinityTerms?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null, affinityTerms?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null])}`, countOn)
-      : countOn;
+      : undefined;
     for (let n = 0; n < allNodes.length; n++) {
-      const ni = allNodes[n]!;
-      if (ni.pods.length === 0) continue;
-      const c = countsOf(ni);
-      if (c.affinity) for (const t of req) affinity.bump(ni.node, t.topologyKey, c.affinity);
-      for (let j = 0; j < reqAnti.length; j++) if (c.anti[j]) anti.bump(ni.node, reqAnti[j]!.topologyKey, c.anti[j]!);
+      if (columns ? columns.podCount[n] === 0 : allNodes[n]!.pods.length === 0) continue;
+      const ni = () => allNodes[n]!;
+      const c = !countsOf ? countOn(ni()) : columns ? countsOf.at(columns, n) : countsOf.on(ni());
+      if (c.affinity) for (const t of req) bumpAt(affinity, n, ni, t.topologyKey, c.affinity);
+      for (let j = 0; j < reqAnti.length; j++) if (c.anti[j]) bumpAt(anti, n, ni, reqAnti[j]!.topologyKey, c.anti[j]!);
     }
   }
   return new PreFilterState(pod, own, existingAnti, affinity, anti, nsLabelsOf);
@@ -197,4 +237,47 @@ export function satisfiesAntiAffinity(s: PreFilterState, node: Node): boolean {
 
 export function satisfiesExistingPodsAntiAffinity(s: PreFilterState, node: Node): boolean {
   return s.existingAntiAffinity.size === 0 || !s.existingAntiAffinity.anyOnNode(node);
+}
+
+/**
+ * satisfiesAffinity, satisfiesAntiAffinity and satisfiesExistingPodsAntiAffinity for every node of
+ * `columns` at once, over per-domain counts: clears pass[i] where any of them fails.
+ */
+export function screenNodes(s: PreFilterState, columns: NodeColumns, domains: DomainIndexes, pass: Uint8Array): void {
+  const n = columns.count;
+  const req = s.podInfo.requiredAffinityTerms;
+  if (req.length) {
+    // Upstream's first pod of a group: no matching pod anywhere, and the pod matches its own terms.
+    const selfMatch = s.affinity.size === 0 && matchesAllTerms(req, s.podInfo.pod, s.namespaceLabels);
+    const terms = req.map((t) => {
+      const d = domains.get(t.topologyKey, columns);
+      return { id: d.id, count: s.affinity.byDomain(t.topologyKey, d) };
+    });
+    for (let i = 0; i < n; i++) {
+      let podsExist = true;
+      let missing = false;
+      for (const t of terms) {
+        const d = t.id[i]!;
+        if (d < 0) {
+          missing = true;
+          break;
+        }
+        if (t.count[d]! <= 0) podsExist = false;
+      }
+      if (missing || (!podsExist && !selfMatch)) pass[i] = 0;
+    }
+  }
+  const excluding = (counts: TopologyCounts, keys: readonly string[]) => {
+    for (const key of keys) {
+      const d = domains.get(key, columns);
+      const count = counts.byDomain(key, d);
+      const id = d.id;
+      for (let i = 0; i < n; i++) {
+        const v = id[i]!;
+        if (v >= 0 && count[v]! > 0) pass[i] = 0;
+      }
+    }
+  };
+  if (s.antiAffinity.size > 0) excluding(s.antiAffinity, [...new Set(s.podInfo.requiredAntiAffinityTerms.map((t) => t.topologyKey))]);
+  if (s.existingAntiAffinity.size > 0) excluding(s.existingAntiAffinity, s.existingAntiAffinity.keys());
 }

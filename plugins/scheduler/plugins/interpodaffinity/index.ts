@@ -4,7 +4,7 @@ import type { Normalization } from '../../../../wasm/score/types.js';
 import {
   SUCCESS, errorStatus, status,
   type ClusterEventWithHint, type ColumnScorePlugin, type CycleState, type EnqueueExtensions, type BatchFilterPlugin, type Handle,
-  type NodeInfo, type PluginFactory, type Pod, type PodInfo, type PreFilterExtensions, type PreFilterPlugin, type PreFilterResult,
+  type NodeColumns, type NodeInfo, type PluginFactory, type Pod, type PodInfo, type PreFilterExtensions, type PreFilterPlugin, type PreFilterResult,
   type PreScorePlugin, type Status,
 } from '../../framework/interfaces.js';
 import { Names } from '../../framework/names.js';
@@ -13,9 +13,10 @@ import { QUEUE, SKIP, asPods, eventsFor } from '../shared/events.js';
 import { ArgsError, fieldError, isInteger, readArgsObject } from '../shared/fielderrors.js';
 import {
   ERR_REASON_AFFINITY_RULES_NOT_MATCH, ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH, ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH,
-  PreFilterState, computePreFilterState, satisfiesAffinity, satisfiesAntiAffinity, satisfiesExistingPodsAntiAffinity,
+  PreFilterState, computePreFilterState, screenNodes, satisfiesAffinity, satisfiesAntiAffinity, satisfiesExistingPodsAntiAffinity,
 } from './filtering.js';
 import { computeTopologyScore, nodeScore, type ScoringArgs, type TopologyScore } from './scoring.js';
+import { DomainIndexes } from '../shared/domains.js';
 import { GenerationMemo } from '../shared/generation-memo.js';
 import { fixedRejection } from '../shared/status.js';
 
@@ -47,11 +48,12 @@ export class InterPodAffinity implements PreFilterPlugin, BatchFilterPlugin, Pre
   readonly normalization: Normalization = 'minMax';
 
   private readonly memo = new GenerationMemo();
+  private readonly domains = new DomainIndexes();
 
   constructor(private readonly args: InterPodAffinityArgs, private readonly handle: Handle) {}
 
   preFilter(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): { result?: PreFilterResult; status: Status } {
-    const s = computePreFilterState(pod, this.handle.snapshot(), nodes, this.memo);
+    const s = computePreFilterState(pod, this.handle.snapshot(), nodes, this.memo, this.domains);
     if (s.existingAntiAffinity.size === 0 && pod.requiredAffinityTerms.length === 0 && pod.requiredAntiAffinityTerms.length === 0) return { status: status('Skip') };
     state.write(PRE_FILTER_KEY, s);
     return { status: SUCCESS };
@@ -71,9 +73,13 @@ export class InterPodAffinity implements PreFilterPlugin, BatchFilterPlugin, Pre
   }
 
   /** filter() for all nodes without a Status per node (one loop, no call per node). */
-  filterBatch(state: CycleState, _pod: PodInfo, nodes: readonly NodeInfo[], pass: Uint8Array): boolean {
+  filterBatch(state: CycleState, _pod: PodInfo, nodes: readonly NodeInfo[], pass: Uint8Array, columns?: NodeColumns): boolean {
     const s = state.read<PreFilterState>(PRE_FILTER_KEY);
     if (!s) return false;
+    if (columns) {
+      screenNodes(s, columns, this.domains, pass);
+      return true;
+    }
     for (let i = 0; i < nodes.length; i++) {
       const ni = nodes[i]!;
       if (!satisfiesAffinity(s, ni.node) || !satisfiesAntiAffinity(s, ni.node) || !satisfiesExistingPodsAntiAffinity(s, ni.node)) pass[ni.index] = 0;

@@ -7,6 +7,7 @@ import { SchedulerCache } from '../../cache.js';
 import { CycleState, type Handle, type Node, type Pod } from '../../framework/interfaces.js';
 import { makeNode } from '../../framework/nodeinfo.js';
 import { newPodInfo } from '../../framework/podinfo.js';
+import { DomainIndexes } from '../shared/domains.js';
 import { GenerationMemo } from '../shared/generation-memo.js';
 import { computePreFilterState, satisfiesAffinity, satisfiesAntiAffinity, satisfiesExistingPodsAntiAffinity } from './filtering.js';
 import { InterPodAffinity, validateInterPodAffinityArgs } from './index.js';
@@ -51,6 +52,8 @@ t.test('remembered counts equal fresh ones', async (t) => {
   for (let i = 0; i < 80; i++) cache.addPod(pod(r, `placed-${i}`, count, true));
   let snap = cache.newSnapshot();
   const memo = new GenerationMemo();
+  const columnMemo = new GenerationMemo();
+  const domains = new DomainIndexes();
   const plugin = new InterPodAffinity(validateInterPodAffinityArgs(undefined), { snapshot: () => snap } as unknown as Handle);
   let mismatches = 0;
   let batchMismatches = 0;
@@ -58,20 +61,24 @@ t.test('remembered counts equal fresh ones', async (t) => {
   for (let round = 0; round < 5; round++) {
     for (let i = 0; i < 60; i++) {
       const incoming = newPodInfo(pod(r, `in-${round}-${i}`, count, false));
-      const remembered = computePreFilterState(incoming, snap, snap.nodeList, memo);
       const fresh = computePreFilterState(incoming, snap, snap.nodeList);
-      for (const ni of snap.nodeList) {
-        const a = [satisfiesAffinity(remembered, ni.node), satisfiesAntiAffinity(remembered, ni.node), satisfiesExistingPodsAntiAffinity(remembered, ni.node)];
-        const b = [satisfiesAffinity(fresh, ni.node), satisfiesAntiAffinity(fresh, ni.node), satisfiesExistingPodsAntiAffinity(fresh, ni.node)];
-        if (a.join() !== b.join()) mismatches++;
-        compared++;
+      // Remembered per NodeInfo, and remembered per node index with domain ids (the columns path).
+      for (const remembered of [computePreFilterState(incoming, snap, snap.nodeList, memo), computePreFilterState(incoming, snap, snap.nodeList, columnMemo, domains)]) {
+        for (const ni of snap.nodeList) {
+          const a = [satisfiesAffinity(remembered, ni.node), satisfiesAntiAffinity(remembered, ni.node), satisfiesExistingPodsAntiAffinity(remembered, ni.node)];
+          const b = [satisfiesAffinity(fresh, ni.node), satisfiesAntiAffinity(fresh, ni.node), satisfiesExistingPodsAntiAffinity(fresh, ni.node)];
+          if (a.join() !== b.join()) mismatches++;
+          compared++;
+        }
+        for (const k of ['existingAntiAffinity', 'affinity', 'antiAffinity'] as const) if (remembered[k].size !== fresh[k].size) mismatches++;
       }
-      for (const k of ['existingAntiAffinity', 'affinity', 'antiAffinity'] as const) if (remembered[k].size !== fresh[k].size) mismatches++;
       const state = new CycleState();
       if (plugin.preFilter(state, incoming, snap.nodeList).status.code !== 'Success') continue;
-      const pass = new Uint8Array(count + 1).fill(1);
-      plugin.filterBatch(state, incoming, snap.nodeList, pass);
-      for (const ni of snap.nodeList) if (pass[ni.index] !== (plugin.filter(state, incoming, ni).code === 'Success' ? 1 : 0)) batchMismatches++;
+      for (const columns of [undefined, snap.columns()]) {
+        const pass = new Uint8Array(count + 1).fill(1);
+        plugin.filterBatch(state, incoming, snap.nodeList, pass, columns);
+        for (const ni of snap.nodeList) if (pass[ni.index] !== (plugin.filter(state, incoming, ni).code === 'Success' ? 1 : 0)) batchMismatches++;
+      }
     }
     for (let i = 0; i < 20; i++) cache.addPod(pod(r, `placed-${round}-${i}`, count, true));
     for (let i = 0; i < 10; i++) cache.removePod(pod(r, `placed-${Math.floor(r() * 80)}`, count, true));
@@ -79,5 +86,5 @@ t.test('remembered counts equal fresh ones', async (t) => {
     snap = cache.newSnapshot();
   }
   t.equal(mismatches, 0, `same verdicts on ${compared} pod × node pairs and the same counted pairs`);
-  t.equal(batchMismatches, 0, 'batch Filter = Filter');
+  t.equal(batchMismatches, 0, 'batch Filter (with and without columns) = Filter');
 });

@@ -5,65 +5,18 @@
 import type { NodeColumns, Pod, PodInfo } from '../../framework/interfaces.js';
 import { requiredNodeAffinity } from '../shared/nodeselector.js';
 import { findMatchingUntoleratedTaint, isDoNotScheduleTaint, nodeTaints, podTolerations } from '../shared/taints.js';
+import { DomainIndexes, type DomainIndex } from '../shared/domains.js';
 import { NodeVerdicts } from '../shared/verdicts.js';
 import { matchCounter, type Constraint } from './constraints.js';
 import { CriticalPaths, PreFilterState } from './filtering.js';
 
-/** Node index → id of its value for one topology key (−1: label missing), remembered per node version. */
-class DomainIndex {
-  version = new Float64Array(0);
-  id = new Int32Array(0);
-  readonly values: string[] = [];
-  private readonly ids = new Map<string, number>();
-
-  constructor(private readonly key: string) {}
-
-  refresh(columns: NodeColumns): this {
-    const n = columns.count;
-    if (this.id.length < n) {
-      const size = Math.max(n, this.id.length * 2, 256);
-      const version = new Float64Array(size);
-      version.set(this.version);
-      const id = new Int32Array(size);
-      id.set(this.id);
-      this.version = version;
-      this.id = id;
-    }
-    const seen = columns.version;
-    for (let i = 0; i < n; i++) {
-      if (this.version[i] === seen[i]) continue;
-      this.version[i] = seen[i]!;
-      const v = (columns.nodes[i]!.node.metadata.labels as Record<string, unknown> | undefined)?.[this.key];
-      // Label values are strings; inherited members (a key like "constructor") are not.
-      if (typeof v !== 'string' || !Object.prototype.hasOwnProperty.call(columns.nodes[i]!.node.metadata.labels, this.key)) this.id[i] = -1;
-      else {
-        let d = this.ids.get(v);
-        if (d === undefined) {
-          d = this.values.length;
-          this.values.push(v);
-          this.ids.set(v, d);
-        }
-        this.id[i] = d;
-      }
-    }
-    return this;
-  }
-}
-
 export class SpreadColumns {
-  private readonly domains = new Map<string, DomainIndex>();
+  private readonly domains = new DomainIndexes();
   private readonly verdicts = new NodeVerdicts();
   private eligible = new Uint8Array(0);
 
   domainIndex(key: string, columns: NodeColumns): DomainIndex {
-    let d = this.domains.get(key);
-    if (!d) {
-      // Topology keys are few (zone, hostname, region…); a cluster with many just starts over.
-      if (this.domains.size >= 64) this.domains.clear();
-      d = new DomainIndex(key);
-      this.domains.set(key, d);
-    }
-    return d.refresh(columns);
+    return this.domains.get(key, columns);
   }
 
   /** Upstream matchNodeInclusionPolicies for every node, into a 0/1 array by node index. */

@@ -3,8 +3,9 @@
 // with a selector derived from the Services / ReplicationControllers / ReplicaSets / StatefulSets
 // that select the pod; node inclusion policies; the per-node matching-pod count.
 import { compileLabelSelector, type LabelSelector } from '../../../../kernel/objects/selectors.js';
-import type { Handle, Node, NodeColumns, NodeInfo, Pod, PodInfo } from '../../framework/interfaces.js';
+import type { Handle, Node, Pod, PodInfo } from '../../framework/interfaces.js';
 import { listObjects } from '../listers.js';
+import { GenerationMemo, type MemoTable } from '../shared/generation-memo.js';
 import { requiredNodeAffinity } from '../shared/nodeselector.js';
 import { findMatchingUntoleratedTaint, isDoNotScheduleTaint, nodeTaints, podTolerations } from '../shared/taints.js';
 
@@ -161,63 +162,23 @@ export function nodeIncluded(c: Constraint, pod: Pod, node: Node): boolean {
   return inclusionPolicy(pod)(c, node);
 }
 
-interface CountColumn {
-  generation: Float64Array;
-  count: Float64Array;
-}
-const MAX_REMEMBERED_SELECTORS = 64;
-const remembered = new Map<string, CountColumn>();
-
 /** Matching pods on a node for one selector and namespace (see matchCounter). */
-export interface MatchCounter {
-  on(ni: NodeInfo): number;
-  /** The same for node index `i` of `columns`, reading the NodeInfo only when it changed. */
-  at(columns: NodeColumns, i: number): number;
-}
+export type MatchCounter = MemoTable<number>;
 
 const NO_MATCHES: MatchCounter = { on: () => 0, at: () => 0 };
+const remembered = new GenerationMemo();
 
 /**
- * countMatchingPods for one selector and namespace, remembered per node index while the node's
- * generation (its pods and its object) stays the same: a pod's PreFilter then recounts only the
- * nodes that changed since the last pod with the same selector, not every pod of the cluster.
- * Resolve it once per cycle and constraint, then ask it per node.
+ * countMatchingPods for one selector and namespace, remembered per node while its generation
+ * stays the same: a pod's PreFilter then recounts only the nodes that changed since the last pod
+ * with the same selector, not every pod of the cluster. Resolve it once per cycle and constraint.
  */
 export function matchCounter(selector: SpreadSelector, ns: string): MatchCounter {
   if (selector.empty) return NO_MATCHES;
-  const key = `${ns}\u0000${selector.key}`;
-  let col = remembered.get(key);
-  if (!col) {
-    if (remembered.size >= MAX_REMEMBERED_SELECTORS) remembered.clear();
-    col = { generation: new Float64Array(0), count: new Float64Array(0) };
-    remembered.set(key, col);
-  }
-  const c = col;
-  const grow = (i: number) => {
-    const size = Math.max(i + 1, c.count.length * 2, 256);
-    const generation = new Float64Array(size);
-    generation.set(c.generation);
-    const count = new Float64Array(size);
-    count.set(c.count);
-    c.generation = generation;
-    c.count = count;
-  };
-  // Generation 0 is never a node's: fresh lanes are counted on first use.
-  const lookup = (i: number, generation: number, ni: () => NodeInfo): number => {
-    if (i >= c.count.length) grow(i);
-    if (c.generation[i] !== generation) {
-      c.generation[i] = generation;
-      c.count[i] = countMatchingPods(ni().pods, selector, ns);
-    }
-    return c.count[i]!;
-  };
+  const t = remembered.table(`${ns}\u0000${selector.key}`, (ni) => countMatchingPods(ni.pods, selector, ns));
   return {
-    on: (ni) => {
-      if (ni.pods.length === 0) return 0;
-      if (ni.index < 0) return countMatchingPods(ni.pods, selector, ns);
-      return lookup(ni.index, ni.generation, () => ni);
-    },
-    at: (columns, i) => (columns.podCount[i] === 0 ? 0 : lookup(i, columns.generation[i]!, () => columns.nodes[i]!)),
+    on: (ni) => (ni.pods.length === 0 ? 0 : t.on(ni)),
+    at: (columns, i) => (columns.podCount[i] === 0 ? 0 : t.at(columns, i)),
   };
 }
 
