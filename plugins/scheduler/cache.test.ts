@@ -130,3 +130,32 @@ t.test('incremental snapshots keep the lists of nodes with (anti-)affinity pods 
   c.addPod(withAffinity('a5', 'n7', false));
   check('a node in both lists');
 });
+
+t.test('column flag counts follow nodes added, updated, moved and removed', async (t) => {
+  const c = new SchedulerCache(new ReferenceScorer(16));
+  const node = (name: string, tainted: boolean, cordoned: boolean, images: boolean) =>
+    withImages(makeNode(name, undefined, { taints: tainted ? [{ key: 'k', effect: 'NoSchedule' }] : undefined, unschedulable: cordoned }), images ? [{ names: ['nginx:1'], sizeBytes: 1 }] : []);
+  const expect = (label: string) => {
+    const s = c.newSnapshot();
+    const cols = s.columns()!;
+    const want = { unschedulable: 0, taints: 0, images: 0 };
+    for (const n of s.nodeList) {
+      if (n.node.spec?.unschedulable) want.unschedulable++;
+      if ((n.node.spec?.taints as unknown[] | undefined)?.length) want.taints++;
+      if (n.imageStates.size) want.images++;
+    }
+    t.same({ ...cols.flagged }, want, label);
+  };
+  c.addNode(node('a', true, false, true));
+  c.addNode(node('b', false, true, false));
+  c.addNode(node('c', true, true, true));
+  expect('added');
+  c.updateNode(node('a', false, false, false));
+  expect('a updated: no taint, no image');
+  c.removeNode(node('a', false, false, false));
+  expect('a removed (c moved into its slot)');
+  c.removeNode(node('c', true, true, true));
+  expect('the last node removed');
+  c.addNode(node('d', true, false, false));
+  expect('added again');
+});

@@ -174,7 +174,9 @@ export class SchedulerCache {
     const index = ni.index;
     const moved = this.scorer.removeNode(index);
     const last = this.slots.pop()!;
+    this.columns.clear(index);
     if (moved >= 0 && last !== ni) {
+      this.columns.clear(this.slots.length);
       this.slots[index] = last;
       last.index = index;
       this.columns.set(last);

@@ -14,6 +14,7 @@ export class ColumnStore {
   readonly flags: Uint8Array;
   readonly version: Float64Array;
   readonly generation: Float64Array;
+  readonly flagged = { unschedulable: 0, taints: 0, images: 0 };
 
   constructor(capacity: number) {
     this.allocatableMilliCpu = new Float64Array(capacity);
@@ -37,9 +38,23 @@ export class ColumnStore {
     this.requestedMemory[i] = ni.requested.memory;
     this.podCount[i] = ni.pods.length;
     const spec = ni.node.spec;
+    this.count(this.flags[i]!, -1);
     this.flags[i] = (spec?.unschedulable ? NodeFlag.unschedulable : 0) | ((spec?.taints as unknown[] | undefined)?.length ? NodeFlag.taints : 0) | (ni.imageStates.size ? NodeFlag.images : 0);
+    this.count(this.flags[i]!, 1);
     this.version[i] = ni.nodeVersion;
     this.generation[i] = ni.generation;
+  }
+
+  /** Index `i` holds no node any more (removed, or its node moved to another index). */
+  clear(i: number): void {
+    this.count(this.flags[i]!, -1);
+    this.flags[i] = 0;
+  }
+
+  private count(flags: number, delta: number): void {
+    if (flags & NodeFlag.unschedulable) this.flagged.unschedulable += delta;
+    if (flags & NodeFlag.taints) this.flagged.taints += delta;
+    if (flags & NodeFlag.images) this.flagged.images += delta;
   }
 
   /** The view a snapshot hands out: these columns over its node list. */
@@ -56,6 +71,7 @@ export class ColumnStore {
       flags: this.flags,
       version: this.version,
       generation: this.generation,
+      flagged: this.flagged,
     };
   }
 }

@@ -128,6 +128,8 @@ export interface NodeColumns {
   readonly version: Float64Array;
   /** NodeInfo.generation: changes with the node's object and with its pods. */
   readonly generation: Float64Array;
+  /** How many nodes have each flag: a plugin skips its loop when none has. */
+  readonly flagged: Readonly<Record<keyof typeof NodeFlag, number>>;
 }
 
 export interface Snapshot {

@@ -43,7 +43,7 @@ export class ImageLocality implements ColumnScorePlugin {
     const images = podImageCandidates(pod.pod);
     if (columns) {
       const flags = columns.flags;
-      if (images.length === 0) raw.fill(0, 0, columns.count);
+      if (images.length === 0 || columns.flagged.images === 0) raw.fill(0, 0, columns.count);
       else for (let i = 0; i < columns.count; i++) raw[i] = (flags[i]! & NodeFlag.images) !== 0 ? sumImageScores(columns.nodes[i]!, images, totalNodes) : 0;
       return SUCCESS;
     }

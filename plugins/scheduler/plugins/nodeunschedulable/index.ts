@@ -25,6 +25,7 @@ export class NodeUnschedulable implements BatchFilterPlugin, EnqueueExtensions {
   filterBatch(_state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], pass: Uint8Array, columns?: NodeColumns): boolean {
     let tolerated: boolean | undefined;
     if (columns) {
+      if (columns.flagged.unschedulable === 0) return true;
       const flags = columns.flags;
       for (let i = 0; i < columns.count; i++) {
         if ((flags[i]! & NodeFlag.unschedulable) === 0) continue;

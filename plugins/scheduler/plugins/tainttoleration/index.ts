@@ -47,6 +47,7 @@ export class TaintToleration implements BatchFilterPlugin, PreScorePlugin, Colum
   filterBatch(_state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], pass: Uint8Array, columns?: NodeColumns): boolean {
     const tolerations = podTolerations(pod.pod);
     if (columns) {
+      if (columns.flagged.taints === 0) return true;
       const flags = columns.flags;
       for (let i = 0; i < columns.count; i++) {
         if ((flags[i]! & NodeFlag.taints) !== 0 && findMatchingUntoleratedTaint(nodeTaints(columns.nodes[i]!.node), tolerations, isDoNotScheduleTaint)) pass[i] = 0;
@@ -71,6 +72,10 @@ export class TaintToleration implements BatchFilterPlugin, PreScorePlugin, Colum
     // Without PreScore (disabled), compute the tolerations here, as upstream's fallback does.
     const tolerations = state.read<Toleration[]>(PRESCORE_KEY) ?? preferNoScheduleTolerations(podTolerations(pod.pod));
     if (columns) {
+      if (columns.flagged.taints === 0) {
+        raw.fill(0, 0, columns.count);
+        return SUCCESS;
+      }
       const flags = columns.flags;
       for (let i = 0; i < columns.count; i++) raw[i] = (flags[i]! & NodeFlag.taints) !== 0 ? countIntolerablePreferNoSchedule(nodeTaints(columns.nodes[i]!.node), tolerations) : 0;
       return SUCCESS;
