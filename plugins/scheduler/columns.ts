@@ -4,51 +4,43 @@
 import { NodeFlag, type NodeColumns, type NodeInfo } from './framework/interfaces.js';
 import type { MutableNodeInfo } from './framework/nodeinfo.js';
 
+/** The typed arrays of NodeColumns (the rest is per snapshot). */
+type Arrays = Omit<NodeColumns, 'count' | 'nodes' | 'flagged'>;
+
 export class ColumnStore {
-  readonly allocatableMilliCpu: Float64Array;
-  readonly allocatableMemory: Float64Array;
-  readonly allocatablePods: Float64Array;
-  readonly requestedMilliCpu: Float64Array;
-  readonly requestedMemory: Float64Array;
-  readonly podCount: Float64Array;
-  readonly flags: Uint8Array;
-  readonly version: Float64Array;
-  readonly generation: Float64Array;
+  readonly arrays: Arrays;
   readonly flagged = { unschedulable: 0, taints: 0, images: 0 };
 
   constructor(capacity: number) {
-    this.allocatableMilliCpu = new Float64Array(capacity);
-    this.allocatableMemory = new Float64Array(capacity);
-    this.allocatablePods = new Float64Array(capacity);
-    this.requestedMilliCpu = new Float64Array(capacity);
-    this.requestedMemory = new Float64Array(capacity);
-    this.podCount = new Float64Array(capacity);
-    this.flags = new Uint8Array(capacity);
-    this.version = new Float64Array(capacity);
-    this.generation = new Float64Array(capacity);
+    const column = () => new Float64Array(capacity);
+    this.arrays = {
+      allocatableMilliCpu: column(), allocatableMemory: column(), allocatablePods: column(), requestedMilliCpu: column(), requestedMemory: column(),
+      podCount: column(), flags: new Uint8Array(capacity), version: column(), generation: column(),
+    };
   }
 
   /** Writes node `ni` at its index. */
   set(ni: MutableNodeInfo): void {
     const i = ni.index;
-    this.allocatableMilliCpu[i] = ni.allocatable.milliCpu;
-    this.allocatableMemory[i] = ni.allocatable.memory;
-    this.allocatablePods[i] = ni.allocatable.pods;
-    this.requestedMilliCpu[i] = ni.requested.milliCpu;
-    this.requestedMemory[i] = ni.requested.memory;
-    this.podCount[i] = ni.pods.length;
+    const a = this.arrays;
+    a.allocatableMilliCpu[i] = ni.allocatable.milliCpu;
+    a.allocatableMemory[i] = ni.allocatable.memory;
+    a.allocatablePods[i] = ni.allocatable.pods;
+    a.requestedMilliCpu[i] = ni.requested.milliCpu;
+    a.requestedMemory[i] = ni.requested.memory;
+    a.podCount[i] = ni.pods.length;
     const spec = ni.node.spec;
-    this.count(this.flags[i]!, -1);
-    this.flags[i] = (spec?.unschedulable ? NodeFlag.unschedulable : 0) | ((spec?.taints as unknown[] | undefined)?.length ? NodeFlag.taints : 0) | (ni.imageStates.size ? NodeFlag.images : 0);
-    this.count(this.flags[i]!, 1);
-    this.version[i] = ni.nodeVersion;
-    this.generation[i] = ni.generation;
+    this.count(a.flags[i]!, -1);
+    a.flags[i] = (spec?.unschedulable ? NodeFlag.unschedulable : 0) | ((spec?.taints as unknown[] | undefined)?.length ? NodeFlag.taints : 0) | (ni.imageStates.size ? NodeFlag.images : 0);
+    this.count(a.flags[i]!, 1);
+    a.version[i] = ni.nodeVersion;
+    a.generation[i] = ni.generation;
   }
 
   /** Index `i` holds no node any more (removed, or its node moved to another index). */
   clear(i: number): void {
-    this.count(this.flags[i]!, -1);
-    this.flags[i] = 0;
+    this.count(this.arrays.flags[i]!, -1);
+    this.arrays.flags[i] = 0;
   }
 
   private count(flags: number, delta: number): void {
@@ -59,19 +51,6 @@ export class ColumnStore {
 
   /** The view a snapshot hands out: these columns over its node list. */
   view(nodes: readonly NodeInfo[]): NodeColumns {
-    return {
-      count: nodes.length,
-      nodes,
-      allocatableMilliCpu: this.allocatableMilliCpu,
-      allocatableMemory: this.allocatableMemory,
-      allocatablePods: this.allocatablePods,
-      requestedMilliCpu: this.requestedMilliCpu,
-      requestedMemory: this.requestedMemory,
-      podCount: this.podCount,
-      flags: this.flags,
-      version: this.version,
-      generation: this.generation,
-      flagged: this.flagged,
-    };
+    return { ...this.arrays, count: nodes.length, nodes, flagged: this.flagged };
   }
 }

@@ -11,17 +11,9 @@ import { CycleState, type Node, type Pod } from './framework/interfaces.js';
 import { makeNode } from './framework/nodeinfo.js';
 import { newPodInfo } from './framework/podinfo.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
+import { seededRandom } from '../../kernel/testing/random.js';
 
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const ZONES = ['a', 'b', 'c'];
 const IMAGES = ['nginx:1.27', 'redis:7', 'postgres:16'];

@@ -5,16 +5,9 @@
 // Deterministic for a seed, so a failure reproduces.
 import type { Node, Pod } from '../../../plugins/scheduler/framework/interfaces.js';
 import { makeNode } from '../../../plugins/scheduler/framework/nodeinfo.js';
+import { seededRandom } from '../../../kernel/testing/random.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const NODES = 24;
 const ZONES = ['zone-a', 'zone-b', 'zone-c'];

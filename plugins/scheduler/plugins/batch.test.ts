@@ -15,16 +15,9 @@ import { nodeAffinityFactory } from './nodeaffinity/index.js';
 import { nodeResourcesFitFactory } from './noderesources/index.js';
 import { nodeUnschedulableFactory } from './nodeunschedulable/index.js';
 import { taintTolerationFactory } from './tainttoleration/index.js';
+import { seededRandom } from '../../../kernel/testing/random.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const ZONES = ['a', 'b', 'c'];
 const EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];

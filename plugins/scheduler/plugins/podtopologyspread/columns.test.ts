@@ -11,16 +11,9 @@ import { newPodInfo } from '../../framework/podinfo.js';
 import { podConstraints } from './constraints.js';
 import { computePreFilterState, type PreFilterState } from './filtering.js';
 import { PodTopologySpread, podTopologySpreadFactory } from './index.js';
+import { seededRandom } from '../../../../kernel/testing/random.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const pick = <T>(r: () => number, xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
 

@@ -2,6 +2,7 @@
 // label is missing), remembered per node version (labels change only with the Node object). Batch
 // plugins count per domain in typed arrays instead of looking labels up per node and cycle.
 import type { NodeColumns } from '../../framework/interfaces.js';
+import { grown } from './grow.js';
 
 /** Node index → id of its value for one topology key (−1: label missing), remembered per node version. */
 export class DomainIndex {
@@ -16,13 +17,8 @@ export class DomainIndex {
   refresh(columns: NodeColumns): this {
     const n = columns.count;
     if (this.id.length < n) {
-      const size = Math.max(n, this.id.length * 2, 256);
-      const version = new Float64Array(size);
-      version.set(this.version);
-      const id = new Int32Array(size);
-      id.set(this.id);
-      this.version = version;
-      this.id = id;
+      this.version = grown(this.version, n);
+      this.id = grown(this.id, n);
     }
     const seen = columns.version;
     for (let i = 0; i < n; i++) {

@@ -3,6 +3,7 @@
 // node, e.g. the incoming pod's labels). A pod's PreFilter then recomputes only the nodes that
 // changed since the last pod with the same key: after each binding, one node.
 import type { NodeColumns, NodeInfo } from '../../framework/interfaces.js';
+import { grown } from './grow.js';
 
 interface Table {
   generation: Float64Array;
@@ -32,11 +33,7 @@ export class GenerationMemo {
     }
     const table = t;
     const lookup = (i: number, generation: number, ni: () => NodeInfo): T => {
-      if (i >= table.generation.length) {
-        const grown = new Float64Array(Math.max(i + 1, table.generation.length * 2, 256));
-        grown.set(table.generation);
-        table.generation = grown;
-      }
+      if (i >= table.generation.length) table.generation = grown(table.generation, i + 1);
       // Generation 0 is never a node's: fresh lanes are computed on first use.
       if (table.generation[i] !== generation) {
         table.generation[i] = generation;

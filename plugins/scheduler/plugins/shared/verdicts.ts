@@ -2,6 +2,7 @@
 // while the node's object stays the same: nodes are replaced, never mutated, when they change.
 // Thousands of pods with the same selector then cost a pointer compare per node, not a match.
 import type { Node, NodeColumns, NodeInfo } from '../../framework/interfaces.js';
+import { grown } from './grow.js';
 
 interface Entry {
   /** By node index: the Node object the verdict was computed for (without columns). */
@@ -53,13 +54,9 @@ export class NodeVerdicts {
   }
 
   private grow(e: Entry, atLeast: number): void {
-    const size = Math.max(atLeast, e.ok.length * 2, 256);
-    const ok = new Uint8Array(size);
-    ok.set(e.ok);
     // Version 0 is never a node's: new lanes are recomputed on first use.
-    const version = new Float64Array(size);
-    version.set(e.version);
-    e.ok = ok;
-    e.version = version;
+    e.ok = grown(e.ok, atLeast);
+    e.version = grown(e.version, atLeast);
   }
+
 }
