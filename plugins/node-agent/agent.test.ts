@@ -2,6 +2,8 @@
 // (no scheduler) run, restart, fail, get OOM-killed, share localhost, log over the bus, survive an
 // agent restart and are deleted through the agent's finalizer.
 import 'reflect-metadata';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { WebSocket } from 'ws';
 import { subjects } from '../../kernel/bus/types.js';
@@ -102,6 +104,12 @@ t.test('node agent with runc', { skip: runcUnavailable() }, async (t) => {
     const bad = await h.waitForPod('fails', 'Failed', (p) => p?.status?.phase === 'Failed');
     t.equal(cs(bad)?.state.terminated?.reason, 'Error');
     t.equal(cs(bad)?.state.terminated?.exitCode, 1);
+    // The runtime relies on these instead of a `runc delete` and a `umount` per container.
+    const id = cs(bad)!.containerID!.replace('runc://', '');
+    const runtimeDir = join(h.dataDir, 'node', 'node-1', 'runtime');
+    t.ok(existsSync(join(runtimeDir, 'containers', id, 'exit')), 'the exit file is written');
+    t.notOk(existsSync(join(runtimeDir, 'runc', id)), '`runc run` removed its own state');
+    t.notOk(readFileSync('/proc/mounts', 'utf8').includes(join(runtimeDir, 'containers', id)), 'the supervisor unmounted the rootfs');
   });
 
   t.test('restartPolicy Always with a failing command: CrashLoopBackOff, restarts rising', async (t) => {

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { isStatusError } from '../../kernel/objects/status.js';
 import type { KubeObject } from '../../kernel/objects/types.js';
+import { podQosClass } from '../../kernel/objects/validation/pod-defaults.js';
 import { tryParseQuantity } from '../../kernel/objects/validation/quantity.js';
 import type { ObjectStore } from '../../kernel/store/types.js';
 import type { ContainerResources, Mount } from './runtime.js';
@@ -185,15 +186,7 @@ export function containerResources(c: ContainerSpec): ContainerResources {
   return out;
 }
 
-/** Upstream's QoS rules: Guaranteed when every container has cpu+memory limits equal to requests. */
+/** Upstream's QoS class (the API server sets it on create; the same rules in one place). */
 export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const all = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
-  const any = all.some((c) => Object.keys(c.resources?.limits ?? {}).length > 0 || Object.keys(c.resources?.requests ?? {}).length > 0);
-  if (!any) return 'BestEffort';
-  const guaranteed = all.every((c) => ['cpu', 'memory'].every((r) => {
-    const limit = tryParseQuantity(c.resources?.limits?.[r]);
-    const request = tryParseQuantity(c.resources?.requests?.[r] ?? c.resources?.limits?.[r]);
-    return limit !== undefined && limit === request;
-  }));
-  return guaranteed ? 'Guaranteed' : 'Burstable';
+  return podQosClass(pod.spec);
 }

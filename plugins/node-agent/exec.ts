@@ -28,6 +28,7 @@ export function serveExec(bus: Bus, nodeName: string, runtime: ContainerRuntime,
     if (!current || current.state !== 'running') throw new Error(`unable to upgrade connection: container not found ("${req.container}")`);
     // With a TTY, kubectl sends the terminal size first (channel 4); the terminal is made that size.
     let proc: ExecProcess | undefined;
+    let latest: { cols: number; rows: number } | undefined;
     const early: Uint8Array[] = [];
     let inputEnded = false;
     let sized!: (size?: { cols: number; rows: number }) => void;
@@ -37,7 +38,12 @@ export function serveExec(bus: Bus, nodeName: string, runtime: ContainerRuntime,
         for await (const chunk of stream) {
           if (chunk[0] === CHANNEL.resize) {
             const { Width, Height } = JSON.parse(Buffer.from(chunk.subarray(1)).toString()) as { Width?: number; Height?: number };
-            sized(Width && Height ? { cols: Width, rows: Height } : undefined);
+            const next = Width && Height ? { cols: Width, rows: Height } : undefined;
+            // Before the start the size is the new terminal's; later ones (kubectl's SIGWINCH) resize it.
+            if (!proc) {
+              latest = next ?? latest;
+              sized(next);
+            } else if (next && req.tty) proc.resize?.(next.cols, next.rows);
           } else if (!proc) early.push(chunk);
           else deliver(proc, chunk);
         }
@@ -51,6 +57,7 @@ export function serveExec(bus: Bus, nodeName: string, runtime: ContainerRuntime,
     const tty = req.tty ? (await Promise.race([size, new Promise<undefined>((r) => setTimeout(() => r(undefined), 300))])) ?? { cols: 80, rows: 24 } : undefined;
     proc = runtime.execStream(current.id, req.command, tty);
     const started = proc;
+    if (tty && latest && (latest.cols !== tty.cols || latest.rows !== tty.rows)) started.resize?.(latest.cols, latest.rows);
     started.onStdout((d) => stream.send(frame(CHANNEL.stdout, d)));
     started.onStderr((d) => stream.send(frame(CHANNEL.stderr, d)));
     if (!req.stdin) started.closeStdin();

@@ -26,11 +26,21 @@ export function defaultNodeName(): string {
   return hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
 }
 
+let knownHostIP: { address: string; at: number } | undefined;
+const HOST_IP_TTL_MS = 10_000;
+
+/**
+ * The node's first non-loopback IPv4 address. Remembered for a few seconds: every new pod asks,
+ * and listing the interfaces grows with the pods' host-side veths.
+ */
 export function hostIPv4(): string {
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  if (knownHostIP && Date.now() - knownHostIP.at < HOST_IP_TTL_MS) return knownHostIP.address;
+  let address = '127.0.0.1';
+  search: for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) { address = a.address; break search; }
   }
-  return '127.0.0.1';
+  knownHostIP = { address, at: Date.now() };
+  return address;
 }
 
 const goArch = (): string => ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' } as Record<string, string>)[arch()] ?? arch();

@@ -305,6 +305,7 @@ export class PodWorker {
         resources: containerResources(c),
         logPath: this.logPath(c.name, attempt),
         ...(c.stdin ? { stdin: true } : {}),
+        ...(c.stdin && c.stdinOnce ? { stdinOnce: true } : {}),
         ...(c.tty ? { tty: true } : {}),
       };
     } catch (e) {

@@ -83,7 +83,12 @@ export interface ContainerConfig {
   logPath: string;
   /** Keep stdin open for attachers (`spec.containers[].stdin`). */
   stdin?: boolean;
-  /** Run the process on a terminal (`spec.containers[].tty`). */
+  /**
+   * Close the container's stdin when the first attached client leaves (or closes its stdin), and
+   * keep it closed until the container restarts (`spec.containers[].stdinOnce`).
+   */
+  stdinOnce?: boolean;
+  /** Run the process on a terminal (`spec.containers[].tty`); its env gets `TERM=xterm`. */
   tty?: boolean;
 }
 
@@ -123,19 +128,29 @@ export interface ExecProcess {
   /** Resolves with the exit code; a command that cannot start resolves with 126/127 and a message on stderr. */
   readonly exited: Promise<number>;
   kill(): void;
+  /** Changes the size of the command's terminal (exec -t); optional, ignored without a terminal. */
+  resize?(cols: number, rows: number): void;
 }
 
 /** A client joined to a running container's own stdio (kubectl attach). */
 export interface AttachSession {
   /** Reaches the container's stdin when it was created with `stdin` (otherwise dropped). */
   writeStdin(data: Uint8Array): void;
-  /** The container's output from now on (stdout and stderr together, as in its log). */
-  onOutput(listener: (data: Uint8Array) => void): void;
+  /**
+   * The container's output from now on: stdout and stderr apart, or everything as `stdout` for a
+   * `tty` container (a terminal has one output).
+   */
+  onOutput(listener: (data: Uint8Array, stream: 'stdout' | 'stderr') => void): void;
+  /**
+   * This client's stdin ended (kubectl sent the close frame). For a `stdinOnce` container the
+   * container's stdin is closed for good; otherwise it stays open for later attachers. Optional.
+   */
+  closeStdin?(): void;
   /** Sets the terminal size of a `tty` container. */
   resize(cols: number, rows: number): void;
   /** Resolves when the container has exited (its last output delivered). */
   readonly exited: Promise<void>;
-  /** The client left: stop delivering; the container keeps running. */
+  /** The client left: stop delivering; the container keeps running (its stdin closed if `stdinOnce`). */
   detach(): void;
 }
 

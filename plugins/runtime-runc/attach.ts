@@ -1,89 +1,183 @@
-// kubectl attach for runc containers. A container created with `stdin` (or `tty`) reads a FIFO in
-// its bundle, opened read-write by the supervisor so it never sees end-of-file between attachers;
-// with `tty` the process gets `terminal: true` and the foreground `runc run`, itself on a terminal
-// from script(1), relays between that and the container's terminal. Attachers write to the FIFO
-// and follow the log file from its end (inotify, with a slow poll as fallback), so any number of
-// them see the same output.
+// kubectl attach for runc containers (the supervisor in supervisor.ts sets up the FIFO and the
+// output files). Attachers write to the stdin FIFO and follow output files from their end
+// (inotify, with a slow poll as fallback), so any number of them see the same output: a `tty`
+// container's log (one terminal stream), otherwise `stdout.live` and `stderr.live` apart.
+// Resizes go to the terminal of `runc run` (see resize below).
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, watch, type FSWatcher, type WriteStream } from 'node:fs';
-import { open, readFile, readlink, stat } from 'node:fs/promises';
+import { constants, existsSync, openSync, readFileSync, readlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { open, readFile, readlink, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Socket } from 'node:net';
 import type { AttachSession } from '../node-agent/runtime.js';
+import { liveOutputFile, stdinFifo, stdinHolderFile } from './supervisor.js';
+
+export { shellQuote, stdinFifo, supervisorScript } from './supervisor.js';
 
 const POLL_MS = 250;
+/** `*.live` files beyond this are emptied; attachers only read what is new. */
+const LIVE_OUTPUT_MAX_BYTES = 1024 * 1024;
 
-export const stdinFifo = (bundle: string) => join(bundle, 'stdin');
+type Stream = 'stdout' | 'stderr';
 
-export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/**
- * The supervisor script: the overlay mount, then `runc run` in the foreground, stdio from
- * the FIFO or /dev/null, output appended to the log; runc's exit status lands in `<bundle>/exit`.
- */
-export function supervisorScript(p: { runc: string; runcRoot: string; bundle: string; id: string; logPath: string; stdin: boolean; tty: boolean; lowerDir?: string }): string {
-  const runc = [p.runc, '--root', p.runcRoot, '--log', join(p.bundle, 'runc.log'), 'run', '--bundle', p.bundle, '--pid-file', join(p.bundle, 'pid'), p.id].map(shellQuote).join(' ');
-  // runc relays a terminal only from a terminal of its own: script(1) gives it one (set raw by runc).
-  const command = p.tty ? `script -qfec ${shellQuote(runc)} /dev/null` : runc;
-  const input = p.stdin || p.tty ? `<>${shellQuote(stdinFifo(p.bundle))}` : '</dev/null';
-  const exit = shellQuote(join(p.bundle, 'exit'));
-  // The overlay rootfs is mounted here rather than in createContainer: one program start fewer
-  // per container on the start path. A failed mount leaves its message where runc's would be.
-  const mount = p.lowerDir
-    ? `mount -t overlay overlay -o ${shellQuote(`lowerdir=${p.lowerDir},upperdir=${join(p.bundle, 'upper')},workdir=${join(p.bundle, 'work')}`)} ${shellQuote(join(p.bundle, 'rootfs'))} 2>>${shellQuote(join(p.bundle, 'runc.log'))} && `
-    : '';
-  return `${mount}${command} ${input} >>${shellQuote(p.logPath)} 2>&1; echo $? >${exit}.tmp; mv ${exit}.tmp ${exit}`;
+export interface AttachTarget {
+  bundle: string;
+  logPath: string;
+  /** Host pid of the container's process (for terminal resizes). */
+  pid?: number;
+  tty: boolean;
+  /** stdout and stderr are in `stdout.live` / `stderr.live` (containers started before that have only the log). */
+  splitOutput: boolean;
+  stdinOnce: boolean;
+  running: () => boolean;
 }
 
-export function attachSession(bundle: string, logPath: string, pid: number | undefined, running: () => boolean): Promise<AttachSession> {
-  return Promise.resolve(new RuncAttach(bundle, logPath, pid, running));
+export function attachSession(target: AttachTarget): Promise<AttachSession> {
+  return Promise.resolve(new RuncAttach(target));
+}
+
+/** Empties a container's `*.live` output files once they are large (called periodically). */
+export async function trimLiveOutput(bundle: string): Promise<void> {
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const file = liveOutputFile(bundle, stream);
+    const size = await stat(file).then((s) => s.size, () => 0);
+    if (size > LIVE_OUTPUT_MAX_BYTES) await truncate(file, 0).catch(() => undefined);
+  }
+}
+
+/** Written when a stdinOnce container's stdin is closed: later attachers must not reach it. */
+const stdinClosedFile = (bundle: string) => join(bundle, 'stdin-closed');
+
+/** The pid of the process holding a stdinOnce container's stdin open, while it still does. */
+function stdinHolder(bundle: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(stdinHolderFile(bundle), 'utf8'));
+    // Gone, or the pid was reused, when its stdin is not the FIFO any more.
+    return pid > 0 && readlinkSync(`/proc/${pid}/fd/0`) === stdinFifo(bundle) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ends the holder: once the attacher's own write end closes, the process reads end-of-file. */
+function endStdinHolder(bundle: string): void {
+  try { writeFileSync(stdinClosedFile(bundle), ''); } catch { /* the bundle is gone */ }
+  const pid = stdinHolder(bundle);
+  if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* exited meanwhile */ }
+}
+
+/** One followed file: bytes appended to it go to the listeners under `stream`. */
+class Follower {
+  private offset = -1;
+  private reading?: Promise<void>;
+  private again = false;
+  private closed = false;
+  private watcher?: FSWatcher;
+
+  constructor(private readonly path: string, private readonly stream: Stream, private readonly deliver: (d: Uint8Array, s: Stream) => void) {}
+
+  async start(): Promise<void> {
+    this.offset = await stat(this.path).then((s) => s.size, () => 0);
+    if (this.closed) return; // the attacher left before the follower was set up
+    try {
+      this.watcher = watch(this.path, () => void this.pump());
+      this.watcher.on('error', () => undefined);
+    } catch {
+      // No inotify for this file: the session's poll still delivers.
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.watcher?.close();
+  }
+
+  /** Sends what the file gained since the last read; resolves once a read started after this call is done. */
+  pump(): Promise<void> {
+    if (this.offset < 0) return Promise.resolve();
+    if (this.reading) {
+      this.again = true;
+      return this.reading;
+    }
+    this.reading = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.readGrowth().catch(() => undefined);
+        } while (this.again);
+      } finally {
+        this.reading = undefined;
+      }
+    })();
+    return this.reading;
+  }
+
+  private async readGrowth(): Promise<void> {
+    const size = await stat(this.path).then((s) => s.size, () => this.offset);
+    if (size < this.offset) this.offset = 0; // rotated or trimmed: start again
+    if (size <= this.offset) return;
+    const file = await open(this.path, 'r');
+    try {
+      const buf = Buffer.alloc(size - this.offset);
+      const { bytesRead } = await file.read(buf, 0, buf.length, this.offset);
+      this.offset += bytesRead;
+      if (bytesRead > 0) this.deliver(buf.subarray(0, bytesRead), this.stream);
+    } finally {
+      await file.close();
+    }
+  }
 }
 
 class RuncAttach implements AttachSession {
-  private readonly listeners: Array<(d: Uint8Array) => void> = [];
-  private stdin?: WriteStream;
-  private watcher?: FSWatcher;
+  private readonly listeners: Array<(d: Uint8Array, s: Stream) => void> = [];
+  private readonly followers: Follower[];
+  private stdin?: Socket;
+  private stdinClosed = false;
   private timer?: NodeJS.Timeout;
-  private offset = -1;
-  private reading = false;
-  private again = false;
+  private pumping = false;
   private done = false;
   private resolveExited!: () => void;
   readonly exited: Promise<void>;
 
-  constructor(private readonly bundle: string, private readonly logPath: string, private readonly pid: number | undefined, private readonly running: () => boolean) {
+  constructor(private readonly target: AttachTarget) {
     this.exited = new Promise((resolve) => { this.resolveExited = resolve; });
-    void stat(logPath).then((s) => s.size, () => 0).then((size) => {
-      this.offset = size;
-      try {
-        this.watcher = watch(logPath, () => this.pump());
-        this.watcher.on('error', () => undefined);
-      } catch {
-        // No inotify for this file: the poll below still delivers.
-      }
+    // A stdinOnce container whose first attacher has left keeps its stdin closed until it restarts.
+    this.stdinClosed = target.stdinOnce && (existsSync(stdinClosedFile(target.bundle)) || !stdinHolder(target.bundle));
+    const deliver = (d: Uint8Array, s: Stream) => { if (!this.done) for (const l of this.listeners) l(d, s); };
+    const { bundle } = target;
+    this.followers = !target.tty && target.splitOutput
+      ? [new Follower(liveOutputFile(bundle, 'stdout'), 'stdout', deliver), new Follower(liveOutputFile(bundle, 'stderr'), 'stderr', deliver)]
+      : [new Follower(target.logPath, 'stdout', deliver)];
+    void Promise.all(this.followers.map((f) => f.start())).then(() => {
+      if (this.done) return;
       this.timer = setInterval(() => this.pump(), POLL_MS);
       this.pump();
     });
   }
 
   writeStdin(data: Uint8Array): void {
-    if (this.done || !existsSync(stdinFifo(this.bundle))) return;
-    this.stdin ??= createWriteStream(stdinFifo(this.bundle), { flags: 'a' }).on('error', () => undefined);
-    this.stdin.write(data);
+    if (this.done || this.stdinClosed) return;
+    this.stdin ??= openFifoForWriting(stdinFifo(this.target.bundle));
+    this.stdin?.write(data);
   }
 
-  onOutput(listener: (data: Uint8Array) => void): void {
+  closeStdin(): void {
+    if (this.stdinClosed) return;
+    this.stdinClosed = true;
+    this.stdin?.end();
+    if (this.target.stdinOnce) endStdinHolder(this.target.bundle);
+  }
+
+  onOutput(listener: (data: Uint8Array, stream: Stream) => void): void {
     this.listeners.push(listener);
   }
 
   resize(cols: number, rows: number): void {
-    if (!this.pid) return;
+    if (!this.target.pid) return;
     // Sizing the host-side terminal of `runc run` (the container process's parent) sends runc a
     // SIGWINCH, and runc passes the size on to the container's terminal.
-    void readFile(`/proc/${this.pid}/stat`, 'utf8').then(async (stat) => {
+    void readFile(`/proc/${this.target.pid}/stat`, 'utf8').then(async (stat) => {
       const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const tty = await readlink(`/proc/${parent}/fd/0`);
-      if (!tty.startsWith('/dev/pts/')) return;
-      spawn('stty', ['-F', tty, 'cols', String(cols), 'rows', String(rows)], { stdio: 'ignore' }).on('error', () => undefined);
+      await setTerminalSize(parent, cols, rows);
     }).catch(() => undefined);
   }
 
@@ -94,37 +188,41 @@ class RuncAttach implements AttachSession {
   private finish(): void {
     if (this.done) return;
     this.done = true;
-    this.watcher?.close();
+    for (const f of this.followers) f.close();
     if (this.timer) clearInterval(this.timer);
     this.stdin?.end();
     this.resolveExited();
   }
 
-  /** Sends what the log gained; once the container has exited, a last read and the end. */
+  /** Sends what the files gained; once the container has exited, a last read and the end. */
   private pump(): void {
-    if (this.done || this.offset < 0) return;
-    if (this.reading) { this.again = true; return; }
-    this.reading = true;
-    const wasRunning = this.running();
-    void this.readGrowth().finally(() => {
-      this.reading = false;
+    if (this.done || this.pumping) return;
+    this.pumping = true;
+    const wasRunning = this.target.running();
+    void Promise.all(this.followers.map((f) => f.pump())).finally(() => {
+      this.pumping = false;
       if (!wasRunning) this.finish();
-      else if (this.again) { this.again = false; this.pump(); }
     });
   }
+}
 
-  private async readGrowth(): Promise<void> {
-    const size = await stat(this.logPath).then((s) => s.size, () => this.offset);
-    if (size < this.offset) this.offset = 0; // rotated (copy-and-truncate): start again
-    if (size <= this.offset) return;
-    const file = await open(this.logPath, 'r');
-    try {
-      const buf = Buffer.alloc(size - this.offset);
-      const { bytesRead } = await file.read(buf, 0, buf.length, this.offset);
-      this.offset += bytesRead;
-      if (bytesRead > 0 && !this.done) for (const l of this.listeners) l(buf.subarray(0, bytesRead));
-    } finally {
-      await file.close();
-    }
+/**
+ * Opens a FIFO's write end without blocking: a plain open waits (in one of libuv's four pool
+ * threads, for good) until someone reads, and an exited container never will. Undefined when
+ * nobody reads it (ENXIO) or it is gone. Written through a libuv pipe, which waits for room itself.
+ */
+function openFifoForWriting(path: string): Socket | undefined {
+  try {
+    const fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    return new Socket({ fd, readable: false, writable: true }).on('error', () => undefined);
+  } catch {
+    return undefined;
   }
+}
+
+/** Sets the size of the terminal on `pid`'s stdin (if it is a pseudo-terminal): its process group gets SIGWINCH. */
+export async function setTerminalSize(pid: number, cols: number, rows: number): Promise<void> {
+  const tty = await readlink(`/proc/${pid}/fd/0`).catch(() => '');
+  if (!tty.startsWith('/dev/pts/')) return;
+  spawn('stty', ['-F', tty, 'cols', String(cols), 'rows', String(rows)], { stdio: 'ignore' }).on('error', () => undefined);
 }

@@ -25,14 +25,15 @@ export function processArgs(config: Pick<ContainerConfig, 'command' | 'args'>, i
   return args;
 }
 
-/** Image env first, container env overriding by name. */
-export function processEnv(config: Pick<ContainerConfig, 'env'>, image: ImageConfig['config'], hostname: string): string[] {
+/** Image env first, then HOSTNAME (and `TERM=xterm` on a terminal, as upstream), container env overriding by name. */
+export function processEnv(config: Pick<ContainerConfig, 'env' | 'tty'>, image: ImageConfig['config'], hostname: string): string[] {
   const env = new Map<string, string>();
   for (const line of image.Env ?? []) {
     const eq = line.indexOf('=');
     if (eq > 0) env.set(line.slice(0, eq), line.slice(eq + 1));
   }
   env.set('HOSTNAME', hostname);
+  if (config.tty) env.set('TERM', 'xterm');
   for (const { name, value } of config.env) env.set(name, value);
   return [...env].map(([k, v]) => `${k}=${v}`);
 }

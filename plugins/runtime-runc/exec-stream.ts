@@ -3,13 +3,16 @@
 // raw first; a marker byte tells when that is done, so early stdin is not echoed by the host side.
 // The container's terminal gets kubectl's size when runc creates it (the process spec's
 // consoleSize): runc's own resize after the start raced with commands asking at once (`stty size`
-// saw 0x0).
+// saw 0x0). Later sizes go to the terminal script(1) gave `runc exec` (runc gets SIGWINCH and
+// resizes the container's terminal), and a terminal session has `TERM=xterm`, as upstream's.
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { ExecProcess } from '../node-agent/runtime.js';
-import { shellQuote } from './attach.js';
+import { setTerminalSize } from './attach.js';
+import { shellQuote } from './supervisor.js';
 
 let counter = 0;
 
@@ -25,7 +28,8 @@ function ttyProcessFile(bundle: string, command: string[], tty: { cols: number; 
   try {
     const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { process: object };
     const file = join(bundle, `exec-${process.pid}-${++counter}.json`);
-    writeFileSync(file, JSON.stringify({ ...spec.process, args: command, terminal: true, consoleSize: { height: tty.rows, width: tty.cols } }));
+    const env = [...((spec.process as { env?: string[] }).env ?? []).filter((e) => !e.startsWith('TERM=')), 'TERM=xterm'];
+    writeFileSync(file, JSON.stringify({ ...spec.process, args: command, env, terminal: true, consoleSize: { height: tty.rows, width: tty.cols } }));
     return file;
   } catch {
     return undefined;
@@ -36,7 +40,7 @@ export function execInContainer(target: ExecTarget, command: string[], tty?: { c
   const processFile = tty ? ttyProcessFile(target.bundle, command, tty) : undefined;
   const runcArgs = processFile
     ? ['--root', target.runcRoot, 'exec', '--process', processFile, target.id]
-    : ['--root', target.runcRoot, 'exec', ...(tty ? ['-t'] : []), target.id, ...command];
+    : ['--root', target.runcRoot, 'exec', ...(tty ? ['-t', '--env', 'TERM=xterm'] : []), target.id, ...command];
   const child = tty
     ? spawn('script', ['-qfec', `stty raw -echo cols ${tty.cols} rows ${tty.rows} && printf '\\036' && exec ${[target.runc, ...runcArgs].map(shellQuote).join(' ')}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] })
     : spawn(target.runc, runcArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -69,5 +73,13 @@ export function execInContainer(target: ExecTarget, command: string[], tty?: { c
     onStderr: (l) => { child.stderr.on('data', (d: Buffer) => l(d)); },
     exited,
     kill: () => { child.kill('SIGKILL'); },
+    resize: (cols, rows) => {
+      if (!tty || !child.pid) return;
+      // script(1)'s child is the shell that became `runc exec`, on script's terminal.
+      void readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').then((children) => {
+        const runc = Number(children.trim().split(' ')[0]);
+        if (runc > 0) return setTerminalSize(runc, cols, rows);
+      }).catch(() => undefined);
+    },
   };
 }

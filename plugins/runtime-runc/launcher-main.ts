@@ -2,6 +2,9 @@
 // own process never forks. Requests and answers are JSON lines on stdin/stdout:
 //   {"id":1,"file":"mount","args":[...]}                  → {"id":1,"code":0,"stdout":"…","stderr":"…"}
 //   {"id":2,"file":"sh","args":[...],"detached":true}     → {"id":2,"pid":1234}
+//   {"id":3,…,"detached":true,"untilStdoutCloses":true}   → {"id":3,"pid":1234,"stdout":"ready\n"}
+// The last form answers once the program has closed its stdout (e.g. `echo ready && exec sleep
+// infinity >/dev/null`): a readiness signal without polling /proc.
 // Detached programs get their own session and no stdio, so they outlive the launcher and the agent.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -11,12 +14,24 @@ interface Request {
   file: string;
   args: string[];
   detached?: boolean;
+  untilStdoutCloses?: boolean;
   timeoutMs?: number;
 }
 
 const answer = (msg: object) => process.stdout.write(`${JSON.stringify(msg)}\n`);
 
 function handle(req: Request): void {
+  if (req.detached && req.untilStdoutCloses) {
+    const child = spawn(req.file, req.args, { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.once('error', (e) => answer({ id: req.id, error: e.message }));
+    if (!child.pid) return;
+    const pid = child.pid;
+    child.unref();
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stdout.once('close', () => answer({ id: req.id, pid, stdout }));
+    return;
+  }
   if (req.detached) {
     const child = spawn(req.file, req.args, { detached: true, stdio: 'ignore' });
     child.once('error', (e) => answer({ id: req.id, error: e.message }));

@@ -63,7 +63,7 @@ export class Launcher {
     }
   }
 
-  private request(req: { file: string; args: string[]; detached?: boolean; timeoutMs?: number }): Promise<Answer> {
+  private request(req: { file: string; args: string[]; detached?: boolean; untilStdoutCloses?: boolean; timeoutMs?: number }): Promise<Answer> {
     const child = this.ensure();
     const id = this.nextId++;
     return new Promise((resolve) => {
@@ -89,6 +89,16 @@ export class Launcher {
     const a = await this.request({ file, args, detached: true });
     if (a.error || !a.pid) throw new Error(`cannot start ${file}: ${a.error ?? 'no pid'}`);
     return a.pid;
+  }
+
+  /**
+   * Starts a program in its own session whose stdout is a pipe, and resolves once it has closed
+   * that pipe (exited, or redirected it away before `exec`), with its pid and what it wrote.
+   */
+  async detachedUntilReady(file: string, args: string[]): Promise<{ pid: number; stdout: string }> {
+    const a = await this.request({ file, args, detached: true, untilStdoutCloses: true });
+    if (a.error || !a.pid) throw new Error(`cannot start ${file}: ${a.error ?? 'no pid'}`);
+    return { pid: a.pid, stdout: a.stdout ?? '' };
   }
 
   close(): void {

@@ -1,6 +1,12 @@
 // Pod sandboxes: a long-running `sleep` in fresh network, IPC and UTS namespaces (loopback up,
 // hostname = pod name). The pod's containers join those namespaces through /proc/<pid>/ns/*, so
 // they reach each other on localhost. The process is detached: it outlives an agent restart.
+//
+// The holder is busybox (busybox-static, which the image catalogue needs anyway): its `unshare`,
+// `sh`, `ip`, `hostname` and `sleep` are one static binary whose applets the shell runs without a
+// new exec, where util-linux + dash + iproute2 + coreutils cost five dynamically linked program
+// starts per pod. It prints `ready` and closes its stdout as it becomes `sleep`, so the launcher
+// tells readiness without /proc being polled.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,8 +23,10 @@ interface SandboxRecord {
   startTime: string;
 }
 
-const HOLD_NAMESPACES = 'ip link set lo up && hostname "$1" && exec sleep infinity';
-const HOLD_HOST_NETWORK = 'hostname "$1" && exec sleep infinity';
+export const BUSYBOX = '/bin/busybox';
+const READY = 'ready';
+const HOLD_NAMESPACES = `ip link set lo up && hostname "$1" && echo ${READY} && exec sleep infinity >/dev/null`;
+const HOLD_HOST_NETWORK = `hostname "$1" && echo ${READY} && exec sleep infinity >/dev/null`;
 
 function processStartTime(pid: number): string | undefined {
   try {
@@ -29,17 +37,27 @@ function processStartTime(pid: number): string | undefined {
   }
 }
 
-/** Starts a program detached (own session, no stdio) and resolves with its pid. */
-export type DetachedLauncher = (file: string, args: string[]) => Promise<number>;
+/**
+ * Starts a program detached (own session, stdout a pipe) and resolves once it has closed its
+ * stdout, with its pid and what it wrote there.
+ */
+export type DetachedLauncher = (file: string, args: string[]) => Promise<{ pid: number; stdout: string }>;
 
-const spawnDetached: DetachedLauncher = async (file, args) => {
-  const child = spawn(file, args, { detached: true, stdio: 'ignore' });
+const spawnDetached: DetachedLauncher = (file, args) => new Promise((resolve, reject) => {
+  const child = spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  child.once('error', reject);
+  if (!child.pid) return;
+  const pid = child.pid;
   child.unref();
-  if (!child.pid) throw new Error(`${file} did not start`);
-  return child.pid;
-};
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stdout.once('close', () => resolve({ pid, stdout }));
+});
 
 export class Sandboxes {
+  /** The records this process wrote or read: the start path reads them several times per pod. */
+  private readonly records = new Map<string, SandboxRecord>();
+
   constructor(private readonly dir: string, private readonly launch: DetachedLauncher = spawnDetached) {}
 
   async init(): Promise<void> {
@@ -52,18 +70,13 @@ export class Sandboxes {
     if (existing && this.alive(existing)) return this.status(existing);
     const namespaces = config.hostNetwork ? ['--ipc', '--uts'] : ['--net', '--ipc', '--uts'];
     const script = config.hostNetwork ? HOLD_HOST_NETWORK : HOLD_NAMESPACES;
-    const pid = await this.launch('unshare', [...namespaces, '--', 'sh', '-c', script, 'sh', config.hostname.slice(0, 63)])
+    const { pid, stdout } = await this.launch(BUSYBOX, ['unshare', ...namespaces, '--', BUSYBOX, 'sh', '-c', script, 'sh', config.hostname.slice(0, 63)])
       .catch((e: Error) => { throw new Error(`cannot start the pod sandbox: ${e.message}`); });
-    // Ready once the shell has set up loopback and become `sleep`.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
-      if (comm.trim() === 'sleep') break;
-      if (comm === '' || Date.now() > deadline) throw new Error(`cannot start the pod sandbox: namespace holder ${comm === '' ? 'exited' : 'did not become ready'}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const record: SandboxRecord = { id, podUid: config.podUid, namespace: config.namespace, name: config.name, pid, startTime: processStartTime(pid) ?? '' };
+    const startTime = processStartTime(pid);
+    if (!stdout.includes(READY) || !startTime) throw new Error('cannot start the pod sandbox: namespace holder exited');
+    const record: SandboxRecord = { id, podUid: config.podUid, namespace: config.namespace, name: config.name, pid, startTime };
     await writeFile(join(this.dir, `${id}.json`), JSON.stringify(record));
+    this.records.set(id, record);
     return this.status(record);
   }
 
@@ -73,6 +86,7 @@ export class Sandboxes {
       try { process.kill(record.pid, 'SIGKILL'); } catch { /* already gone */ }
     }
     await rm(join(this.dir, `${id}.json`), { force: true });
+    this.records.delete(id);
   }
 
   async get(id: string): Promise<SandboxStatus | undefined> {
@@ -107,8 +121,15 @@ export class Sandboxes {
   }
 
   private async read(id: string): Promise<SandboxRecord | undefined> {
+    const known = this.records.get(id);
+    if (known) return known;
+    const file = join(this.dir, `${id}.json`);
+    // A new pod's sandbox has no record yet: no failed read (and its exception) on the start path.
+    if (!existsSync(file)) return undefined;
     try {
-      return JSON.parse(await readFile(join(this.dir, `${id}.json`), 'utf8')) as SandboxRecord;
+      const record = JSON.parse(await readFile(file, 'utf8')) as SandboxRecord;
+      this.records.set(id, record);
+      return record;
     } catch {
       return undefined;
     }

@@ -115,12 +115,15 @@ async function busyboxSpec(): Promise<HostImageSpec> {
 const CATALOGUE: Record<string, () => Promise<HostImageSpec>> = {
   'docker.io/library/busybox': busyboxSpec,
   // Stand-in: Debian's nginx is not installed here, so "nginx" is busybox httpd serving on :80.
+  // nginx stops at SIGTERM; httpd as a container's PID 1 has no handler, so the kernel would drop
+  // the signal and every pod deletion would wait out its grace period (30 s): a shell that traps
+  // TERM/INT ends it instead.
   'docker.io/library/nginx': async () => {
     const spec = await busyboxSpec();
     return {
       ...spec,
       files: { '/usr/share/nginx/html/index.html': '<!DOCTYPE html>\n<html><head><title>Welcome to nginx!</title></head><body><h1>Welcome to nginx!</h1></body></html>\n' },
-      config: { Cmd: ['httpd', '-f', '-v', '-p', '80', '-h', '/usr/share/nginx/html'], ExposedPorts: { '80/tcp': {} } },
+      config: { Cmd: ['sh', '-c', 'httpd -f -v -p 80 -h /usr/share/nginx/html & trap "kill $!; exit 0" TERM INT; wait $!'], ExposedPorts: { '80/tcp': {} } },
     };
   },
   'docker.io/library/python': async () => {

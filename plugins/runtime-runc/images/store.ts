@@ -92,6 +92,14 @@ export class ImageStore {
   private readonly blobs: string;
   private indexLock: Promise<unknown> = Promise.resolve();
   private readonly unpacking = new Map<string, Promise<string>>();
+  /**
+   * index.json as last read, with the file's identity: every pod start resolves its images twice,
+   * and one stat replaces three file reads (the index may change under us: `kite image` and the
+   * other nodes of the machine write it, always by rename).
+   */
+  private index?: { ino: number; mtimeMs: number; size: number; entries: Descriptor[] };
+  /** Parsed manifests and configs by digest: content-addressed, so they never change. */
+  private readonly blobJson = new Map<string, unknown>();
 
   constructor(readonly root: string) {
     this.blobs = join(root, 'blobs', 'sha256');
@@ -170,8 +178,8 @@ export class ImageStore {
       ? entries.find((e) => e.digest === ref.digest || e.annotations?.[REF_ANNOTATION] === ref.full)
       : entries.find((e) => e.annotations?.[REF_ANNOTATION] === ref.full);
     if (!entry) return undefined;
-    const manifest = JSON.parse(await readFile(this.blobPath(entry.digest), 'utf8')) as Manifest;
-    const config = JSON.parse(await readFile(this.blobPath(manifest.config.digest), 'utf8')) as ImageConfig;
+    const manifest = await this.readBlobJson<Manifest>(entry.digest);
+    const config = await this.readBlobJson<ImageConfig>(manifest.config.digest);
     const size = entry.size + manifest.config.size + manifest.layers.reduce((n, l) => n + l.size, 0);
     return { reference: ref.full, name: familiarName(ref), digest: entry.digest, size, config, layers: manifest.layers };
   }
@@ -253,8 +261,22 @@ export class ImageStore {
   }
 
   private async readIndex(): Promise<Descriptor[]> {
-    const index = JSON.parse(await readFile(join(this.root, 'index.json'), 'utf8')) as { manifests?: Descriptor[] };
-    return index.manifests ?? [];
+    const path = join(this.root, 'index.json');
+    const st = await stat(path);
+    const known = this.index;
+    if (known && known.ino === st.ino && known.mtimeMs === st.mtimeMs && known.size === st.size) return [...known.entries];
+    const index = JSON.parse(await readFile(path, 'utf8')) as { manifests?: Descriptor[] };
+    const entries = index.manifests ?? [];
+    this.index = { ino: st.ino, mtimeMs: st.mtimeMs, size: st.size, entries };
+    return [...entries];
+  }
+
+  private async readBlobJson<T>(digest: string): Promise<T> {
+    const known = this.blobJson.get(digest);
+    if (known) return structuredClone(known) as T;
+    const value = JSON.parse(await readFile(this.blobPath(digest), 'utf8')) as T;
+    this.blobJson.set(digest, value);
+    return structuredClone(value);
   }
 
   private async writeIndex(manifests: Descriptor[]): Promise<void> {
