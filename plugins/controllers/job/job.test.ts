@@ -49,7 +49,8 @@ t.test('job controller', async (t) => {
   t.equal(bad.status?.conditions?.find((c) => c.type === 'Failed')?.reason, 'BackoffLimitExceeded');
   t.equal(bad.status?.failed, 2, 'backoffLimit 1: fails on the second failure');
 
-  await job('slow', { activeDeadlineSeconds: 1, parallelism: 2 }, 'OnFailure');
+  // The deadline leaves the pods time to be seen running even on a loaded machine (1 s did not).
+  await job('slow', { activeDeadlineSeconds: 4, parallelism: 2 }, 'OnFailure');
   await waitFor('slow running', async () => (await store.get<Job>(JOBS, 'default', 'slow')).status?.ready === 2);
   const slow = await waitFor('slow deadline', condition('slow', 'Failed'));
   t.equal(slow.status?.conditions?.find((c) => c.type === 'Failed')?.reason, 'DeadlineExceeded');
