@@ -1,11 +1,11 @@
 // The embedded NATS server: `kite up` runs `nats-server -js` as a child on a free loopback port
 // with its store under the data directory, and stops it on exit.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { spawnTied } from '../process/tied.js';
 import { join } from 'node:path';
 import { connect } from 'nats';
 
-const SETPRIV = '/usr/bin/setpriv';
 
 export interface EmbeddedNatsOptions {
   /** JetStream store directory is `<dataDir>/nats`. */
@@ -34,9 +34,7 @@ export async function startEmbeddedNats(opts: EmbeddedNatsOptions): Promise<Embe
   // With setpriv (util-linux), the server gets SIGTERM when this process dies, even by SIGKILL:
   // a killed `kite up` must not leave a server holding the store for the next start.
   const binary = opts.binary ?? 'nats-server';
-  const child = existsSync(SETPRIV)
-    ? spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnTied(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const url = await waitListening(child, opts.readyTimeoutMs ?? 15_000);
   await waitJetStream(url, opts.readyTimeoutMs ?? 15_000);
   const exited = new Promise<void>((resolve) => {

@@ -1,10 +1,11 @@
 // Test helper: runs the real `kite up` as a child process in a temporary data directory and drives
 // it with the real kubectl. Everything is cleaned up at teardown, also when the test fails.
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRepoRoot, compiledRoot } from '../paths.js';
+import { spawnTied } from '../process/tied.js';
 
 export interface KubectlResult {
   code: number;
@@ -64,7 +65,8 @@ export async function startTestKite(t: Teardownable, extraArgs: string[] = [], e
   const dataDir = existingDataDir ?? mkdtempSync(join(tmpdir(), 'kite-up-'));
   const cacheDir = mkdtempSync(join(tmpdir(), 'kite-kubectl-cache-'));
   const cli = join(compiledRoot(), 'kernel', 'cli', 'kite.js');
-  const child = spawn(process.execPath, [cli, 'up', '--data-dir', dataDir, '--port', '0', ...extraArgs], {
+  // Tied to this process: a test killed on its timeout does not leave `kite up` running.
+  const child = spawnTied(process.execPath, [cli, 'up', '--data-dir', dataDir, '--port', '0', ...extraArgs], {
     cwd: findRepoRoot(),
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, KITE_LOG_LEVEL: process.env.KITE_LOG_LEVEL ?? 'warn' },
