@@ -46,7 +46,7 @@ t.test('terminals and stdin of attach and exec with the real kubectl', { skip: r
     return { child, output: () => out, exited };
   };
   /** Sets the size of kubectl's terminal, as a window resize does (kubectl gets SIGWINCH). */
-  const resizeTerminal = async (scriptPid: number, cols: number, rows: number) => {
+  const resizeTerminal = async (scriptPid: number, cols: number, rows: number): Promise<number> => {
     let kubectlPid: number | undefined;
     for (let i = 0; i < 100 && !kubectlPid; i++) {
       kubectlPid = descendant(scriptPid, 'kubectl');
@@ -55,13 +55,21 @@ t.test('terminals and stdin of attach and exec with the real kubectl', { skip: r
     if (!kubectlPid) throw new Error('kubectl did not start under script');
     const tty = readlinkSync(`/proc/${kubectlPid}/fd/0`);
     await new Promise((resolve) => spawn('stty', ['-F', tty, 'cols', String(cols), 'rows', String(rows)], { stdio: 'ignore' }).once('exit', resolve));
+    // stty sets columns and rows one at a time, and kubectl (Go) keeps one pending SIGWINCH: a
+    // busy kubectl can read the size between the two and miss the second. A terminal emulator
+    // sets both at once; one more SIGWINCH makes kubectl read the final size.
+    try { process.kill(kubectlPid, 'SIGWINCH'); } catch { /* kubectl exited */ }
+    return kubectlPid;
   };
   /** Types `stty size` until the shell answers with `rows cols` (kubectl sends the resize asynchronously). */
-  const sizeSeen = async (session: ReturnType<typeof onTerminal>, cols: number, rows: number) => {
-    const want = new RegExp(`\\r?\\n${rows} ${cols}\\r?\\n`);
-    for (let i = 0; i < 30 && !want.test(session.output()); i++) {
+  const sizeSeen = async (session: ReturnType<typeof onTerminal>, cols: number, rows: number, kubectlPid?: number) => {
+    const want = new RegExp(`\\r*\\n${rows} ${cols}\\r*\\n`);
+    for (let i = 0; i < 60 && !want.test(session.output()); i++) {
       session.child.stdin.write('stty size\n');
       await sleep(300);
+      // On a loaded machine a resize can be lost between kubectl's signal handling and the
+      // stream: ask kubectl to read and send its size again, as a window manager's next event would.
+      if (kubectlPid && i % 5 === 4) try { process.kill(kubectlPid, 'SIGWINCH'); } catch { /* exited */ }
     }
     return want.test(session.output());
   };
@@ -119,10 +127,10 @@ spec:
 
   await t.test('exec -t: a window resize after the start reaches the running command', async (t) => {
     const session = onTerminal(['exec', '-it', 'chatty', '--', 'sh']);
-    await resizeTerminal(session.child.pid!, 91, 27);
-    t.ok(await sizeSeen(session, 91, 27), `stty size says 27 91: ${JSON.stringify(session.output().slice(-300))}`);
+    const kubectlPid = await resizeTerminal(session.child.pid!, 91, 27);
+    t.ok(await sizeSeen(session, 91, 27, kubectlPid), `stty size says 27 91: ${JSON.stringify(session.output().slice(-300))}`);
     await resizeTerminal(session.child.pid!, 120, 33);
-    t.ok(await sizeSeen(session, 120, 33), `then 33 120: ${JSON.stringify(session.output().slice(-300))}`);
+    t.ok(await sizeSeen(session, 120, 33, kubectlPid), `then 33 120: ${JSON.stringify(session.output().slice(-300))}`);
     session.child.stdin.write('exit\n');
     t.equal(await session.exited, 0);
   });
@@ -146,10 +154,10 @@ spec:
     await waitFor(['get', 'pod', 'console'], /console\s+1\/1\s+Running/, 'console running');
     await waitFor(['logs', 'console'], /term=\[xterm\]/, 'TERM in the container');
     const session = onTerminal(['attach', '-it', 'console']);
-    await resizeTerminal(session.child.pid!, 87, 29);
-    t.ok(await sizeSeen(session, 87, 29), `stty size says 29 87: ${JSON.stringify(session.output().slice(-300))}`);
+    const kubectlPid = await resizeTerminal(session.child.pid!, 87, 29);
+    t.ok(await sizeSeen(session, 87, 29, kubectlPid), `stty size says 29 87: ${JSON.stringify(session.output().slice(-300))}`);
     await resizeTerminal(session.child.pid!, 132, 41);
-    t.ok(await sizeSeen(session, 132, 41), `then 41 132: ${JSON.stringify(session.output().slice(-300))}`);
+    t.ok(await sizeSeen(session, 132, 41, kubectlPid), `then 41 132: ${JSON.stringify(session.output().slice(-300))}`);
     session.child.kill('SIGTERM');
     await session.exited;
     await waitFor(['get', 'pod', 'console'], /console\s+1\/1\s+Running\s+0/, 'the container keeps running after the client leaves');

@@ -148,19 +148,41 @@ class RuncAttach implements AttachSession {
       ? [new Follower(liveOutputFile(bundle, 'stdout'), 'stdout', deliver), new Follower(liveOutputFile(bundle, 'stderr'), 'stderr', deliver)]
       : [new Follower(target.logPath, 'stdout', deliver)];
     void Promise.all(this.followers.map((f) => f.start())).then(() => {
+      // Input held until now reaches the process: its answer is after the followers' offsets.
+      const held = this.held;
+      this.held = undefined;
+      for (const d of held?.data ?? []) this.writeNow(d);
+      if (held?.close) this.closeNow();
       if (this.done) return;
       this.timer = setInterval(() => this.pump(), POLL_MS);
       this.pump();
     });
   }
 
+  /**
+   * Stdin that arrives before the followers know where the output ends: written then, or the
+   * process could answer (`cat`) before the followers start and the answer would be skipped.
+   */
+  private held?: { data: Uint8Array[]; close: boolean } = { data: [], close: false };
+
   writeStdin(data: Uint8Array): void {
+    if (this.done || this.stdinClosed || this.held?.close) return;
+    if (this.held) this.held.data.push(data);
+    else this.writeNow(data);
+  }
+
+  private writeNow(data: Uint8Array): void {
     if (this.done || this.stdinClosed) return;
     this.stdin ??= openFifoForWriting(stdinFifo(this.target.bundle));
     this.stdin?.write(data);
   }
 
   closeStdin(): void {
+    if (this.held) this.held.close = true;
+    else this.closeNow();
+  }
+
+  private closeNow(): void {
     if (this.stdinClosed) return;
     this.stdinClosed = true;
     this.stdin?.end();
