@@ -209,6 +209,12 @@ class RuncAttach implements AttachSession {
 
   private finish(): void {
     if (this.done) return;
+    // Input still held for the followers goes to the process now, and a requested close happens
+    // (a stdinOnce attacher that leaves at once still closes the container's stdin).
+    const held = this.held;
+    this.held = undefined;
+    for (const d of held?.data ?? []) this.writeNow(d);
+    if (held?.close) this.closeNow();
     this.done = true;
     for (const f of this.followers) f.close();
     if (this.timer) clearInterval(this.timer);
