@@ -31,6 +31,17 @@ export interface KubectlNode {
   kubectl(args: string[], stdin?: string, env?: Record<string, string>): Promise<KubectlResult>;
   /** Polls `kubectl args` until stdout matches (30 s), or throws naming `what`. */
   waitFor(args: string[], pattern: RegExp, what: string): Promise<KubectlResult>;
+  /** `kubectl apply`s a one-container busybox pod on the node and, if that worked, waits until it is 1/1 Running. */
+  runPod(name: string, pod: TestPod): Promise<KubectlResult>;
+}
+
+export interface TestPod {
+  command: string[];
+  container?: string;
+  labels?: Record<string, string>;
+  stdin?: boolean;
+  tty?: boolean;
+  terminationGracePeriodSeconds?: number;
 }
 
 interface Teardownable {
@@ -78,5 +89,20 @@ export async function startKubectlNode(t: Teardownable, name: string): Promise<K
     }
     throw new Error(`${what}: kubectl ${args.join(' ')} never matched ${pattern}; last: ${JSON.stringify(last)}`);
   };
-  return { dataDir, kubectlBase, kubeconfigPath: api.kubeconfigPath, cacheDir, kubectl, waitFor };
+  const runPod = async (name: string, pod: TestPod) => {
+    const manifest = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, ...(pod.labels ? { labels: pod.labels } : {}) },
+      spec: {
+        nodeName: 'w1',
+        terminationGracePeriodSeconds: pod.terminationGracePeriodSeconds ?? 1,
+        containers: [{ name: pod.container ?? 'main', image: 'busybox', command: pod.command, ...(pod.stdin ? { stdin: true } : {}), ...(pod.tty ? { tty: true } : {}) }],
+      },
+    };
+    const applied = await kubectl(['apply', '-f', '-'], JSON.stringify(manifest));
+    if (applied.code === 0) await waitFor(['get', 'pod', name], new RegExp(`${name}\\s+1/1\\s+Running`), `${name} running`);
+    return applied;
+  };
+  return { dataDir, kubectlBase, kubeconfigPath: api.kubeconfigPath, cacheDir, kubectl, waitFor, runPod };
 }

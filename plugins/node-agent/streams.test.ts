@@ -49,21 +49,7 @@ t.test('kubectl port-forward, attach and force delete on a runc node', { skip: r
     return { port, output: () => out, exited, stop: () => child.kill('SIGINT') };
   };
 
-  const manifest = `
-apiVersion: v1
-kind: Pod
-metadata: { name: files, labels: { app: files } }
-spec:
-  nodeName: w1
-  terminationGracePeriodSeconds: 1
-  containers:
-    - name: web
-      image: busybox
-      command: ["sh", "-c", "mkdir /www && echo hello through the tunnel > /www/index.html && head -c 5242880 /dev/urandom > /www/big && exec httpd -f -p 80 -h /www"]
-`;
-  const applied = await kubectl(['apply', '-f', '-'], manifest);
-  t.equal(applied.code, 0, applied.stderr);
-  await waitFor(['get', 'pod', 'files'], /files\s+1\/1\s+Running/, 'files running');
+  t.equal((await node.runPod('files', { container: 'web', labels: { app: 'files' }, command: ['sh', '-c', 'mkdir /www && echo hello through the tunnel > /www/index.html && head -c 5242880 /dev/urandom > /www/big && exec httpd -f -p 80 -h /www'] })).code, 0, 'pod applied');
   const sum = await waitFor(['exec', 'files', '--', 'sha256sum', '/www/big'], /^[0-9a-f]{64}/, 'checksum of the big file');
   const expected = sum.stdout.slice(0, 64);
 
@@ -104,21 +90,7 @@ spec:
   });
 
   await t.test('kubectl attach receives the output and, with -i, reaches stdin', async (t) => {
-    const talker = `
-apiVersion: v1
-kind: Pod
-metadata: { name: talker }
-spec:
-  nodeName: w1
-  terminationGracePeriodSeconds: 1
-  containers:
-    - name: main
-      image: busybox
-      stdin: true
-      command: ["sh", "-c", "i=0; while true; do echo tick-$i; i=$((i+1)); if read -t 1 line; then echo got:$line; fi; done"]
-`;
-    t.equal((await kubectl(['apply', '-f', '-'], talker)).code, 0);
-    await waitFor(['get', 'pod', 'talker'], /talker\s+1\/1\s+Running/, 'talker running');
+    t.equal((await node.runPod('talker', { stdin: true, command: ['sh', '-c', 'i=0; while true; do echo tick-$i; i=$((i+1)); if read -t 1 line; then echo got:$line; fi; done'] })).code, 0, 'pod applied');
     const child = spawn(KUBECTL, [...base, 'attach', '-i', 'talker', '-c', 'main'], { stdio: ['pipe', 'pipe', 'pipe'] });
     children.add(child);
     let out = '';
@@ -156,20 +128,7 @@ spec:
   });
 
   await t.test('kubectl delete --force --grace-period=0 removes the pod at once', async (t) => {
-    const slow = `
-apiVersion: v1
-kind: Pod
-metadata: { name: stubborn }
-spec:
-  nodeName: w1
-  terminationGracePeriodSeconds: 120
-  containers:
-    - name: main
-      image: busybox
-      command: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]
-`;
-    t.equal((await kubectl(['apply', '-f', '-'], slow)).code, 0);
-    await waitFor(['get', 'pod', 'stubborn'], /stubborn\s+1\/1\s+Running/, 'stubborn running');
+    t.equal((await node.runPod('stubborn', { terminationGracePeriodSeconds: 120, command: ['sh', '-c', "trap '' TERM; while true; do sleep 1; done"] })).code, 0, 'pod applied');
     const uid = (await kubectl(['get', 'pod', 'stubborn', '-o', 'jsonpath={.metadata.uid}'])).stdout;
     const containersDir = join(dataDir, 'node', 'w1', 'runtime', 'containers');
     t.ok(readdirSync(containersDir).some((d) => d.startsWith(uid.slice(0, 13))), 'its container exists on the node');

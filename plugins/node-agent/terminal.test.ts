@@ -82,20 +82,7 @@ t.test('terminals and stdin of attach and exec with the real kubectl', { skip: r
     t.match(run.stdout, /pod "once" deleted/, '--rm deleted the pod');
   });
 
-  const chatty = `
-apiVersion: v1
-kind: Pod
-metadata: { name: chatty }
-spec:
-  nodeName: w1
-  terminationGracePeriodSeconds: 1
-  containers:
-    - name: main
-      image: busybox
-      command: ["sh", "-c", "i=0; while true; do echo out-$i; echo err-$i >&2; i=$((i+1)); sleep 0.2; done"]
-`;
-  t.equal((await kubectl(['apply', '-f', '-'], chatty)).code, 0);
-  await waitFor(['get', 'pod', 'chatty'], /chatty\s+1\/1\s+Running/, 'chatty running');
+  t.equal((await node.runPod('chatty', { command: ['sh', '-c', 'i=0; while true; do echo out-$i; echo err-$i >&2; i=$((i+1)); sleep 0.2; done'] })).code, 0, 'pod applied');
 
   await t.test('kubectl attach: stderr on its own channel, logs keep both', async (t) => {
     const child = spawn(KUBECTL, [...base, 'attach', 'chatty'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -136,22 +123,7 @@ spec:
   });
 
   await t.test('a tty container: TERM=xterm, and attach -t resizes its terminal', async (t) => {
-    const shell = `
-apiVersion: v1
-kind: Pod
-metadata: { name: console }
-spec:
-  nodeName: w1
-  terminationGracePeriodSeconds: 1
-  containers:
-    - name: main
-      image: busybox
-      stdin: true
-      tty: true
-      command: ["sh", "-c", "echo \\"term=[$TERM]\\"; exec sh"]
-`;
-    t.equal((await kubectl(['apply', '-f', '-'], shell)).code, 0);
-    await waitFor(['get', 'pod', 'console'], /console\s+1\/1\s+Running/, 'console running');
+    t.equal((await node.runPod('console', { stdin: true, tty: true, command: ['sh', '-c', 'echo "term=[$TERM]"; exec sh'] })).code, 0, 'pod applied');
     await waitFor(['logs', 'console'], /term=\[xterm\]/, 'TERM in the container');
     const session = onTerminal(['attach', '-it', 'console']);
     const kubectlPid = await resizeTerminal(session.child.pid!, 87, 29);
