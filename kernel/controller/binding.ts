@@ -36,6 +36,6 @@ export async function bindPodToNode(store: ObjectStore, namespace: string | unde
       const metadata = Object.keys(annotations).length ? { ...pod.metadata, annotations } : pod.metadata;
       return { ...pod, metadata, spec: { ...spec, nodeName }, status: { ...status, conditions } };
     },
-    { dryRun: opts.dryRun },
+    { dryRun: opts.dryRun, subresource: 'binding' },
   );
 }

@@ -28,6 +28,8 @@ export interface KvObjectStoreOptions {
   /** How long a read waits for the cache to reach a revision before failing with 504. */
   consistencyTimeoutMs: number;
   maxWatchBacklog: number;
+  /** The one resource a filtered store caches (openObjectStore's cacheOnly). */
+  cacheOnly?: ResourceKey;
 }
 
 let stampSecond = -1;
@@ -217,7 +219,14 @@ export class KvObjectStore implements ObjectStore {
     });
   }
 
+  /** A filtered store has no consistent view to list or watch from. */
+  private refuseUncached(verb: string, res: ResourceKey): void {
+    const only = this.opts.cacheOnly;
+    if (only) throw errors.internal(`store: this client caches only ${resourceKeyString(only)}, so it cannot ${verb} ${resourceKeyString(res)} (open a full store for lists and watches)`);
+  }
+
   async list<T extends KubeObject>(res: ResourceKey, lopts: ListOptions<T> = {}): Promise<ListResult<T>> {
+    this.refuseUncached('list', res);
     return this.timed('list', res, async () => {
       await this.waitConsistent(lopts.resourceVersion);
       const token = resourceToken(res);
@@ -255,6 +264,7 @@ export class KvObjectStore implements ObjectStore {
   }
 
   async watch<T extends KubeObject>(res: ResourceKey, wopts: WatchOptions<T> = {}): Promise<Watch<T>> {
+    this.refuseUncached('watch', res);
     const rv = wopts.resourceVersion;
     let fromRevision: number | undefined;
     if (rv && rv !== '0') {
@@ -330,9 +340,11 @@ export class KvObjectStore implements ObjectStore {
       delete meta.deletionGracePeriodSeconds;
     }
     if (!res.namespaced) delete meta.namespace;
-    const admitted = (await this.opts.admission.admit(res, obj, current, 'UPDATE')) as T;
-    // Compared after defaulting, so re-sending an unchanged manifest does not bump it.
-    admitted.metadata.generation = (current.metadata.generation ?? 1) + (specChanged(current, admitted) ? 1 : 0);
+    const admitted = (await this.opts.admission.admit(res, obj, current, 'UPDATE', wopts.subresource)) as T;
+    // Compared after defaulting, so re-sending an unchanged manifest does not bump it. A binding
+    // always changes the spec (it sets nodeName).
+    const changed = wopts.subresource === 'binding' || specChanged(current, admitted);
+    admitted.metadata.generation = (current.metadata.generation ?? 1) + (changed ? 1 : 0);
     if (wopts.dryRun) return admitted;
     const key = objectKey(res, namespace, name);
     if (admitted.metadata.deletionTimestamp && (admitted.metadata.finalizers ?? []).length === 0) {

@@ -1,10 +1,11 @@
 // Store metrics on the process registry. `apiserver_storage_objects` keeps the upstream name so
 // existing dashboards show object counts; the rest are Kite's own.
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { HotCounter, HotHistogram } from '../metrics/hot.js';
 
 export interface StoreMetrics {
-  operations: Counter<'operation' | 'resource' | 'result'>;
-  duration: Histogram<'operation' | 'resource'>;
+  operations: HotCounter<'operation' | 'resource' | 'result'>;
+  duration: HotHistogram<'operation' | 'resource'>;
   watchers: Gauge<'resource'>;
 }
 
@@ -12,16 +13,16 @@ export function createStoreMetrics(registry: Registry, objectCount: () => number
   const existing = registry.getSingleMetric('kite_store_operations_total');
   if (existing) {
     return {
-      operations: existing as Counter<'operation' | 'resource' | 'result'>,
-      duration: registry.getSingleMetric('kite_store_operation_duration_seconds') as Histogram<'operation' | 'resource'>,
+      operations: existing as unknown as HotCounter<'operation' | 'resource' | 'result'>,
+      duration: registry.getSingleMetric('kite_store_operation_duration_seconds') as unknown as HotHistogram<'operation' | 'resource'>,
       watchers: registry.getSingleMetric('kite_store_watchers') as Gauge<'resource'>,
     };
   }
   new Gauge({ name: 'apiserver_storage_objects', help: 'Number of stored objects in the store cache.', registers: [registry], collect() { this.set(objectCount()); } });
   new Gauge({ name: 'kite_store_revision', help: 'Newest KV revision (resourceVersion) applied to the store cache.', registers: [registry], collect() { this.set(revision()); } });
   return {
-    operations: new Counter({ name: 'kite_store_operations_total', help: 'Store operations by operation, resource and result (ok or Status reason).', labelNames: ['operation', 'resource', 'result'], registers: [registry] }),
-    duration: new Histogram({
+    operations: new HotCounter({ name: 'kite_store_operations_total', help: 'Store operations by operation, resource and result (ok or Status reason).', labelNames: ['operation', 'resource', 'result'], registers: [registry] }),
+    duration: new HotHistogram({
       name: 'kite_store_operation_duration_seconds',
       help: 'Store operation latency.',
       labelNames: ['operation', 'resource'],

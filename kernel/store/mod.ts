@@ -3,7 +3,9 @@ import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import { admitAll, type Admission } from '../objects/admission.js';
 import type { Logger } from '../log.js';
+import type { ResourceKey } from '../objects/types.js';
 import { ObjectCache } from './cache.js';
+import { resourceToken } from './keys.js';
 import { applyEntry, KvObjectStore } from './kv-store.js';
 import { createStoreMetrics } from './metrics.js';
 
@@ -24,6 +26,12 @@ export interface OpenStoreOptions {
   bookmarkIntervalMs?: number;
   consistencyTimeoutMs?: number;
   maxWatchBacklog?: number;
+  /**
+   * Cache (and so watch) only this resource: for write-mostly clients, which then neither receive
+   * nor decode every other change (NATS 2.9 consumers take one filter subject). Such a store
+   * refuses list and watch; get, create, update and delete work as on a full store.
+   */
+  cacheOnly?: ResourceKey;
 }
 
 /**
@@ -35,19 +43,22 @@ export async function openObjectStore(nc: NatsConnection, opts: OpenStoreOptions
   const kv = await js.views.kv(opts.bucket ?? 'kite', { history: 1, replicas: opts.replicas ?? 1 });
   const initialRevision = (await kv.status()).streamInfo.state.last_seq;
   const cache = new ObjectCache(0, opts.watchWindow ?? 100_000);
-  const iter = await kv.watch({ key: '>' });
   let markReady!: () => void;
   let markFailed!: (e: Error) => void;
   const ready = new Promise<void>((res, rej) => { markReady = res; markFailed = rej; });
   let initialized = false;
-  const checkInitialized = () => {
+  let caughtUp = false;
+  const filter = opts.cacheOnly ? `${resourceToken(opts.cacheOnly)}.>` : '>';
+  // A filtered watcher may never see the stream's last revision: it is ready when it has caught up.
+  const iter = await kv.watch({ key: filter, initializedFn: () => { caughtUp = true; checkInitialized(); } });
+  function checkInitialized(): void {
     // The stream's last message is the newest entry of its key, so the watcher always delivers it.
-    if (!initialized && cache.revision >= initialRevision) {
+    if (!initialized && (opts.cacheOnly ? caughtUp : cache.revision >= initialRevision)) {
       initialized = true;
       cache.initialized(initialRevision);
       markReady();
     }
-  };
+  }
   checkInitialized();
   const pump = (async () => {
     for await (const e of iter) {
@@ -72,6 +83,7 @@ export async function openObjectStore(nc: NatsConnection, opts: OpenStoreOptions
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
       consistencyTimeoutMs: opts.consistencyTimeoutMs ?? 5_000,
       maxWatchBacklog: opts.maxWatchBacklog ?? 100_000,
+      cacheOnly: opts.cacheOnly,
     },
     async () => {
       iter.stop();

@@ -24,6 +24,14 @@ async function take<T>(it: AsyncIterator<T>, n: number): Promise<T[]> {
   return out;
 }
 
+async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 t.test('object store on a real nats-server', async (t) => {
   const nats = await startTestNats(t);
   const open = async (extra = {}): Promise<KvObjectStore> => {
@@ -247,6 +255,28 @@ t.test('object store on a real nats-server', async (t) => {
     t.equal(snap.items.length, N);
     const mismatches = snap.items.filter((o) => state.get(o.metadata.name!) !== o.metadata.resourceVersion).length;
     t.equal(mismatches, 0, 'the list equals the state at its resourceVersion');
+  });
+
+  await t.test('cacheOnly: a write-mostly client caches one resource and refuses lists and watches', async (t) => {
+    await store.create(NS, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'filtered' } });
+    await store.create(CM, cm('before', {}, 'filtered'));
+    const narrow = await open({ cacheOnly: NS });
+    t.ok(narrow.cache.lookup('namespaces', 'namespaces._.filtered'), 'the cached resource is loaded');
+    t.notOk(narrow.cache.lookup('configmaps', 'configmaps.filtered.before'), 'other resources are not cached');
+    const made = await narrow.create(CM, cm('through-narrow', { a: '1' }, 'filtered'));
+    t.same((await store.get(CM, 'filtered', 'through-narrow')).data, { a: '1' }, 'a full store sees the write');
+    const updated = await narrow.guaranteedUpdate<KubeObject & { data?: Record<string, string> }>(CM, 'filtered', 'through-narrow', (c) => ({ ...c, data: { a: '2' } }));
+    t.ok(Number(updated.metadata.resourceVersion) > Number(made.metadata.resourceVersion), 'updates read the current object from the bucket');
+    t.same((await narrow.get(CM, 'filtered', 'before')).metadata.name, 'before', 'get reads from the bucket');
+    const refused = await narrow.list(CM).catch((e: unknown) => e);
+    t.ok(isStatusError(refused, 'InternalError'));
+    t.match((refused as Error).message, /caches only namespaces, so it cannot list configmaps/);
+    t.rejects(narrow.watch(NS), /cannot watch namespaces/, 'no watch, even of the cached resource (no consistent revision)');
+    // The namespace check still sees a terminating namespace through the cache.
+    await store.delete(NS, undefined, 'filtered', { addFinalizers: ['kite.dev/test'] });
+    await waitFor(() => !!narrow.cache.lookup('namespaces', 'namespaces._.filtered')?.object.metadata.deletionTimestamp);
+    const forbidden = await narrow.create(CM, cm('late', {}, 'filtered')).catch((e: unknown) => e);
+    t.ok(isStatusError(forbidden, 'Forbidden'), 'creating in a terminating namespace is Forbidden');
   });
 });
 

@@ -5,6 +5,12 @@ import type { KubeObject, ListMeta, ResourceKey, WatchEvent } from '../objects/t
 export interface WriteOptions {
   /** Validate and compute the result without persisting it (`dryRun=All`). */
   dryRun?: boolean;
+  /**
+   * The write is a subresource's, whose own admission rules apply instead of the resource's
+   * (`binding` on pods: upstream's binding storage writes the pod without the pod update
+   * strategy, so no defaulting or pod update validation; the binding's own checks run before).
+   */
+  subresource?: 'binding';
 }
 
 export interface DeleteOptions extends WriteOptions {

@@ -1,13 +1,20 @@
 // A binary heap with removal and re-positioning by key (upstream's internal heap for activeQ and
 // backoffQ): O(log n) push, pop, remove and update.
+interface Slot<T> {
+  item: T;
+  key: string;
+  /** Where the slot sits in the array: kept here so a swap touches no Map. */
+  at: number;
+}
+
 export class KeyedHeap<T> {
-  private readonly items: T[] = [];
-  private readonly index = new Map<string, number>();
+  private readonly slots: Slot<T>[] = [];
+  private readonly index = new Map<string, Slot<T>>();
 
   constructor(private readonly keyOf: (item: T) => string, private readonly less: (a: T, b: T) => boolean) {}
 
   get size(): number {
-    return this.items.length;
+    return this.slots.length;
   }
 
   has(key: string): boolean {
@@ -15,88 +22,92 @@ export class KeyedHeap<T> {
   }
 
   get(key: string): T | undefined {
-    const i = this.index.get(key);
-    return i === undefined ? undefined : this.items[i];
+    return this.index.get(key)?.item;
   }
 
   peek(): T | undefined {
-    return this.items[0];
+    return this.slots[0]?.item;
   }
 
   values(): readonly T[] {
-    return this.items;
+    return this.slots.map((s) => s.item);
   }
 
   /** Adds, or re-positions the item with the same key. */
   push(item: T): void {
     const key = this.keyOf(item);
-    const at = this.index.get(key);
-    if (at !== undefined) {
-      this.items[at] = item;
-      this.fix(at);
+    const found = this.index.get(key);
+    if (found) {
+      found.item = item;
+      this.fix(found.at);
       return;
     }
-    this.items.push(item);
-    this.index.set(key, this.items.length - 1);
-    this.up(this.items.length - 1);
+    const slot: Slot<T> = { item, key, at: this.slots.length };
+    this.slots.push(slot);
+    this.index.set(key, slot);
+    this.up(slot.at);
   }
 
   pop(): T | undefined {
-    if (this.items.length === 0) return undefined;
+    if (this.slots.length === 0) return undefined;
     return this.removeAt(0);
   }
 
   remove(key: string): T | undefined {
-    const i = this.index.get(key);
-    return i === undefined ? undefined : this.removeAt(i);
+    const slot = this.index.get(key);
+    return slot === undefined ? undefined : this.removeAt(slot.at);
   }
 
   private removeAt(i: number): T {
-    const item = this.items[i]!;
-    const last = this.items.pop()!;
-    this.index.delete(this.keyOf(item));
-    if (i < this.items.length) {
-      this.items[i] = last;
-      this.index.set(this.keyOf(last), i);
+    const slot = this.slots[i]!;
+    const last = this.slots.pop()!;
+    this.index.delete(slot.key);
+    if (i < this.slots.length) {
+      this.slots[i] = last;
+      last.at = i;
       this.fix(i);
     }
-    return item;
+    return slot.item;
   }
 
   private fix(i: number): void {
     if (!this.up(i)) this.down(i);
   }
 
-  private swap(i: number, j: number): void {
-    const a = this.items[i]!;
-    const b = this.items[j]!;
-    this.items[i] = b;
-    this.items[j] = a;
-    this.index.set(this.keyOf(b), i);
-    this.index.set(this.keyOf(a), j);
+  private place(slot: Slot<T>, i: number): void {
+    this.slots[i] = slot;
+    slot.at = i;
   }
 
+  /** Moves the slot at i towards the root while it is less than its parent (a hole, not swaps). */
   private up(i: number): boolean {
     const start = i;
+    const slot = this.slots[i]!;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(this.items[i]!, this.items[parent]!)) break;
-      this.swap(i, parent);
+      const p = this.slots[parent]!;
+      if (!this.less(slot.item, p.item)) break;
+      this.place(p, i);
       i = parent;
     }
+    if (i !== start) this.place(slot, i);
     return i !== start;
   }
 
   private down(i: number): void {
-    const n = this.items.length;
+    const n = this.slots.length;
+    const slot = this.slots[i]!;
+    const start = i;
     for (;;) {
       const l = 2 * i + 1;
-      if (l >= n) return;
+      if (l >= n) break;
       const r = l + 1;
-      const child = r < n && this.less(this.items[r]!, this.items[l]!) ? r : l;
-      if (!this.less(this.items[child]!, this.items[i]!)) return;
-      this.swap(i, child);
+      const child = r < n && this.less(this.slots[r]!.item, this.slots[l]!.item) ? r : l;
+      const c = this.slots[child]!;
+      if (!this.less(c.item, slot.item)) break;
+      this.place(c, i);
       i = child;
     }
+    if (i !== start) this.place(slot, i);
   }
 }

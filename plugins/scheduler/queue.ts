@@ -5,6 +5,7 @@ import type { Gauge } from 'prom-client';
 import type { ActionType, ClusterEventWithHint, EventResource, Pod, PodInfo, QueuedPodInfo, Status } from './framework/interfaces.js';
 import { newPodInfo } from './framework/podinfo.js';
 import { KeyedHeap } from './heap.js';
+import { trackPendingPods } from './metrics.js';
 import type { KubeObject } from '../../kernel/objects/types.js';
 
 /** A cluster change, as the event handlers describe it: e.g. Node with [Update, UpdateNodeLabel]. */
@@ -81,9 +82,11 @@ export class SchedulingQueue {
   schedulingCycle = 0;
   private moveRequestCycle = -1;
   private readonly now: () => number;
+  private readonly untrackMetrics?: () => void;
 
   constructor(private readonly opts: QueueOptions) {
     this.now = opts.now ?? Date.now;
+    if (opts.pendingPods) this.untrackMetrics = trackPendingPods(opts.pendingPods, () => this.counts);
     this.active = new KeyedHeap((q) => q.key, (a, b) => opts.less(a, b));
     this.backoff = new KeyedHeap((q) => q.key, (a, b) => this.backoffExpiry(a) < this.backoffExpiry(b));
     this.leftoverTimer = setInterval(() => this.flushUnschedulableLeftover(), 30_000);
@@ -112,15 +115,6 @@ export class SchedulingQueue {
     return { active: this.active.size, backoff: this.backoff.size, unschedulable: this.unschedulable.size, gated: this.gatedPods.size, inFlight: this.inFlight.size };
   }
 
-  private updateMetrics(): void {
-    const g = this.opts.pendingPods;
-    if (!g) return;
-    const c = this.counts;
-    g.set({ queue: 'active' }, c.active);
-    g.set({ queue: 'backoff' }, c.backoff);
-    g.set({ queue: 'unschedulable' }, c.unschedulable);
-    g.set({ queue: 'gated' }, c.gated);
-  }
 
   has(pod: Pod): boolean {
     const k = queueKey(pod);
@@ -133,7 +127,6 @@ export class SchedulingQueue {
     const q = new QueuedPod(newPodInfo(pod), this.now());
     this.trackNomination(q.podInfo);
     this.enqueueActive(q);
-    this.updateMetrics();
   }
 
   private enqueueActive(q: QueuedPod): void {
@@ -163,7 +156,6 @@ export class SchedulingQueue {
     q.movedWhileInFlight = false;
     this.schedulingCycle++;
     this.inFlight.set(q.key, q);
-    this.updateMetrics();
     return q;
   }
 
@@ -196,7 +188,6 @@ export class SchedulingQueue {
     q.timestamp = this.now();
     if (q.unschedulablePlugins.size === 0 || q.movedWhileInFlight || this.moveRequestCycle >= podSchedulingCycle) this.toBackoffOrActive(q);
     else this.unschedulable.set(q.key, q);
-    this.updateMetrics();
   }
 
   private toBackoffOrActive(q: QueuedPod): void {
@@ -229,7 +220,6 @@ export class SchedulingQueue {
       this.enqueueActive(head);
     }
     this.armBackoffTimer();
-    this.updateMetrics();
   }
 
   /** Pods unschedulable for longer than 5 minutes are retried regardless of events. */
@@ -242,7 +232,6 @@ export class SchedulingQueue {
         this.toBackoffOrActive(q);
       }
     }
-    this.updateMetrics();
   }
 
   /** Does `change` possibly make `q` schedulable? Only events its rejecting plugins registered count. */
@@ -275,7 +264,6 @@ export class SchedulingQueue {
       this.toBackoffOrActive(q);
       moved++;
     }
-    if (moved) this.updateMetrics();
     return moved;
   }
 
@@ -305,7 +293,6 @@ export class SchedulingQueue {
       refresh(gated);
       this.gatedPods.delete(key);
       this.enqueueActive(gated);
-      this.updateMetrics();
       return;
     }
     const waiting = this.unschedulable.get(key);
@@ -315,7 +302,6 @@ export class SchedulingQueue {
       this.unschedulable.delete(key);
       this.toBackoffOrActive(waiting);
     }
-    this.updateMetrics();
   }
 
   delete(pod: Pod): void {
@@ -326,7 +312,6 @@ export class SchedulingQueue {
     this.gatedPods.delete(key);
     this.inFlight.delete(key);
     this.deleteNomination(key);
-    this.updateMetrics();
   }
 
   // ---- nominator: pods that preemption made room for, per node ----
@@ -371,6 +356,7 @@ export class SchedulingQueue {
 
   close(): void {
     this.closed = true;
+    this.untrackMetrics?.();
     clearTimeout(this.backoffTimer);
     clearInterval(this.leftoverTimer);
     for (const w of this.waiters.splice(0)) w(undefined);

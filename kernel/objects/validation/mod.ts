@@ -67,7 +67,7 @@ function immutableRoleRef(obj: Loose, old: Loose, errs: FieldErrors): void {
 
 export function createAdmission(registry: ResourceRegistry): Admission {
   return {
-    admit(res: ResourceKey, obj: KubeObject, old: KubeObject | undefined, op: AdmissionOperation): KubeObject {
+    admit(res: ResourceKey, obj: KubeObject, old: KubeObject | undefined, op: AdmissionOperation, subresource?: string): KubeObject {
       const rt = registry.byResource(res.group, res.resource);
       if (!rt) return obj;
       const rules = RULES[`${rt.group}/${rt.resource}`] ?? {};
@@ -78,6 +78,9 @@ export function createAdmission(registry: ResourceRegistry): Admission {
       out.kind ??= rt.kind;
       // Cluster-scoped objects carry no namespace, whatever the client sent.
       if (!rt.namespaced) delete out.metadata.namespace;
+      // pods/binding: upstream's BindingREST updates the stored pod directly (no pod update
+      // strategy); bindPodToNode has checked uid, deletion and nodeName before.
+      if (subresource === 'binding' && op === 'UPDATE' && rt.resource === 'pods' && !rt.group) return out as KubeObject;
       const previous = op === 'UPDATE' ? old : undefined;
       rules.defaults?.(out, previous);
       const errs = new FieldErrors();

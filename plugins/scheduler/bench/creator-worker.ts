@@ -5,7 +5,7 @@ import { createLogger } from '../../../kernel/log.js';
 import { ResourceRegistry } from '../../../kernel/objects/registry.js';
 import { createAdmission } from '../../../kernel/objects/validation/mod.js';
 import { openObjectStore } from '../../../kernel/store/mod.js';
-import { PODS } from '../binding.js';
+import { NAMESPACES, PODS } from '../binding.js';
 import { pipelined } from './pipelined.js';
 import { WORKLOADS } from './workloads.js';
 
@@ -13,7 +13,9 @@ const port = parentPort!;
 
 async function main(): Promise<void> {
   const nc = await connect({ servers: (workerData as { natsUrl: string }).natsUrl });
-  const store = await openObjectStore(nc, { admission: createAdmission(new ResourceRegistry()), logger: createLogger({}, 'error') });
+  // Like scheduler_perf's client, it only writes: it caches namespaces (for the create check) and
+  // receives none of the scheduler's bindings and Events.
+  const store = await openObjectStore(nc, { admission: createAdmission(new ResourceRegistry()), logger: createLogger({}, 'error'), cacheOnly: NAMESPACES });
   port.on('message', (m: 'close' | { id: number; workload: string; kind: 'init' | 'measure'; count: number; window: number }) => {
     if (m === 'close') {
       void store.close().then(() => nc.close()).catch(() => undefined);

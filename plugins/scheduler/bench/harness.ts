@@ -43,17 +43,17 @@ export interface RunResult {
   attemptLatencyMs: { count: number; p50: number; p90: number; p99: number };
   attempts: { scheduled: number; unschedulable: number; error: number };
   /** Cores used during the measurement: this process (scheduler + store client + pod creator) and nats-server. */
-  cpu: { processCores: number; natsServerCores: number };
+  cpu: { processCores: number; natsServerCores: number; schedulerThreadMsPerPod: number; allMsPerPod: number };
   /** Time per measured attempt in each extension point (scheduler_framework_extension_point_duration_seconds), ms. */
   extensionPointMs: Record<string, number>;
   /** Wall time of the synchronous scheduling algorithm (PreFilter → Filter → PreScore → Score) per measured attempt, ms. */
   algorithmMsPerAttempt: number;
 }
 
-/** utime + stime of a process in seconds (Linux /proc), or NaN elsewhere. */
-function processCpuSeconds(pid: number): number {
+/** utime + stime of a process (or, with `tid`, one of its threads) in seconds (Linux /proc), or NaN elsewhere. */
+function processCpuSeconds(pid: number, tid?: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return NaN;
@@ -180,6 +180,8 @@ export async function runWorkload(w: Workload, size: Size, path: ScorerPath, opt
     const points0 = await extensionPointSums(metrics);
     const cpu0 = process.cpuUsage();
     const nats0 = processCpuSeconds(server.pid);
+    // The main thread's id is the process id: the scheduler's own CPU, without the pod creator's thread.
+    const thread0 = processCpuSeconds(process.pid, process.pid);
     const t0 = performance.now();
     let lastCount = 0;
     let lastSample = t0;
@@ -200,6 +202,7 @@ export async function runWorkload(w: Workload, size: Size, path: ScorerPath, opt
     const t1 = performance.now();
     const cpu1 = process.cpuUsage(cpu0);
     const nats1 = processCpuSeconds(server.pid);
+    const thread1 = processCpuSeconds(process.pid, process.pid);
     // The last partial second, scaled to a rate, when it is long enough to mean something.
     const tail = (t1 - lastSample) / 1000;
     if (tail >= 0.25 || (samples.length === 0 && tail > 0)) samples.push(Math.round((bound.measure.size - lastCount) / tail));
@@ -225,7 +228,12 @@ export async function runWorkload(w: Workload, size: Size, path: ScorerPath, opt
       throughput: { p50: pct(samples, 50), p90: pct(samples, 90), p99: pct(samples, 99) },
       attemptLatencyMs: { count: lat.count, p50: lat.p50, p90: lat.p90, p99: lat.p99 },
       attempts: { scheduled: stats.scheduled - statsBefore.scheduled, unschedulable: stats.unschedulable - statsBefore.unschedulable, error: stats.error - statsBefore.error },
-      cpu: { processCores: (cpu1.user + cpu1.system) / 1e6 / seconds, natsServerCores: (nats1 - nats0) / seconds },
+      cpu: {
+        processCores: (cpu1.user + cpu1.system) / 1e6 / seconds,
+        natsServerCores: (nats1 - nats0) / seconds,
+        schedulerThreadMsPerPod: ((thread1 - thread0) * 1000) / size.measurePods,
+        allMsPerPod: (((cpu1.user + cpu1.system) / 1e6 + nats1 - nats0) * 1000) / size.measurePods,
+      },
       extensionPointMs,
       algorithmMsPerAttempt: algorithmCalls ? algorithmMs / algorithmCalls : 0,
     };

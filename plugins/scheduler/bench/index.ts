@@ -49,6 +49,8 @@ export function resultRow(r: RunResult): Row {
     seconds: r.seconds,
     'cpu (this/nats)': `${r.cpu.processCores.toFixed(2)}/${r.cpu.natsServerCores.toFixed(2)}`,
     'algorithm ms': r.algorithmMsPerAttempt,
+    'sched thread cpu ms/pod': r.cpu.schedulerThreadMsPerPod,
+    'all cpu ms/pod': r.cpu.allMsPerPod,
   };
 }
 
