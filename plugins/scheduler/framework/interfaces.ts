@@ -130,6 +130,11 @@ export interface NodeColumns {
   readonly generation: Float64Array;
   /** How many nodes have each flag: a plugin skips its loop when none has. */
   readonly flagged: Readonly<Record<keyof typeof NodeFlag, number>>;
+  /**
+   * The least free (allocatable − requested) cpu and memory and pod slots (allocatable pods − pods)
+   * over all nodes, each of its own node: a request within all three fits every node.
+   */
+  readonly leastFree?: { readonly milliCpu: number; readonly memory: number; readonly pods: number };
 }
 
 export interface Snapshot {

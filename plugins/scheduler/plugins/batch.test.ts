@@ -156,3 +156,26 @@ t.test('score columns over the cache columns equal the per-node ones', async (t)
     t.equal(mismatches, 0, `${plugin.name}: same raw scores with and without columns`);
   }
 });
+
+t.test("NodeResourcesFit: roomy clusters (the least-free shortcut) with one tight node agree with filter", async (t) => {
+  const plugin = plugins[0]![1] as BatchFilterPlugin;
+  const used = (name: string, cpu: string, memory: string, node: string): Pod => ({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', uid: name },
+    spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu, memory } } }] },
+  });
+  const tight: [string, Record<string, string | number>, Pod[]][] = [
+    ['no pod slot left', { cpu: '64', memory: '256Gi', pods: 2 }, [used('a', '1m', '1Mi', 'tight'), used('b', '1m', '1Mi', 'tight')]],
+    ['700m of cpu left', { cpu: '1', memory: '256Gi', pods: 110 }, [used('c', '300m', '1Mi', 'tight')]],
+    ['1.5Gi of memory left', { cpu: '64', memory: '2Gi', pods: 110 }, [used('d', '1m', '512Mi', 'tight')]],
+    ['nothing tight', { cpu: '64', memory: '256Gi', pods: 110 }, []],
+  ];
+  for (const [what, capacity, pods] of tight) {
+    const r = rng(what.length * 31);
+    const cache = new SchedulerCache(new ReferenceScorer(64));
+    for (let i = 0; i < 30; i++) cache.addNode(makeNode(`roomy-${i}`, { cpu: '64', memory: '256Gi', pods: 110 }));
+    cache.addNode(makeNode('tight', capacity));
+    for (const p of pods) cache.addPod(p);
+    const snap = cache.newSnapshot();
+    t.test(what, async (t) => compare(t, plugin, r, snap.nodeList, 300, snap.columns()));
+  }
+});

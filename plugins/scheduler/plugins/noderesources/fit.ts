@@ -107,6 +107,9 @@ export class NodeResourcesFit implements PreFilterPlugin, BatchFilterPlugin, Ker
     const cpu = request.milliCpu;
     const memory = request.memory;
     if (columns) {
+      const least = columns.leastFree;
+      // Within the least free of every resource: no node can fail (the loop below would drop none).
+      if (least && least.pods >= 1 && (cpu <= 0 || cpu <= least.milliCpu) && (memory <= 0 || memory <= least.memory)) return true;
       const { allocatablePods: pods, podCount, allocatableMilliCpu: allocCpu, requestedMilliCpu: usedCpu, allocatableMemory: allocMem, requestedMemory: usedMem } = columns;
       for (let i = 0; i < columns.count; i++) {
         if (podCount[i]! + 1 > pods[i]! || (cpu > 0 && cpu > allocCpu[i]! - usedCpu[i]!) || (memory > 0 && memory > allocMem[i]! - usedMem[i]!)) pass[i] = 0;
