@@ -20,5 +20,7 @@ function find(dir) {
 
 const args = process.argv.slice(2);
 const files = args.some((a) => !a.startsWith('-')) ? [] : find(join(root, 'dist')).sort();
-const r = spawnSync(join(root, 'node_modules', '.bin', 'tap'), [...args, ...files], { cwd: root, stdio: 'inherit' });
+// Cached store objects are deep-frozen under test, so code that changes a shared object fails here.
+const env = { ...process.env, KITE_FREEZE_OBJECTS: process.env.KITE_FREEZE_OBJECTS ?? '1' };
+const r = spawnSync(join(root, 'node_modules', '.bin', 'tap'), [...args, ...files], { cwd: root, stdio: 'inherit', env });
 process.exit(r.status ?? 1);

@@ -8,7 +8,7 @@ import { AsyncQueue } from './queue.js';
 export interface CachedObject {
   key: string;
   revision: number;
-  /** Deep-frozen: callers clone before changing it. */
+  /** Shared (deep-frozen under KITE_FREEZE_OBJECTS=1): callers clone before changing it. */
   readonly object: KubeObject;
 }
 
@@ -94,7 +94,20 @@ interface Watcher {
   timer?: NodeJS.Timeout;
 }
 
+/**
+ * Cached objects are shared by every reader: callers must clone before changing one. With
+ * KITE_FREEZE_OBJECTS=1 (the test runner sets it) they are deep-frozen, so a caller that changes
+ * one fails its tests; otherwise the freeze (a third of a pod's decode) is skipped.
+ */
+let freezeObjects = process.env.KITE_FREEZE_OBJECTS === '1';
+
+/** Turns the freeze of cached objects on or off (tests of the freeze itself). */
+export function setObjectFreezing(on: boolean): void {
+  freezeObjects = on;
+}
+
 export function deepFreeze<T>(value: T): T {
+  if (!freezeObjects) return value;
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value as object)) deepFreeze(v);

@@ -12,6 +12,7 @@ import { createInbox, headers, type MsgHdrs, type NatsConnection, type Subscript
 const EXPECTED_LAST_SUBJECT_SEQUENCE = 'Nats-Expected-Last-Subject-Sequence';
 /** JetStream's API error code for a failed expected-sequence check. */
 const WRONG_LAST_SEQUENCE = 10071;
+const utf8 = new TextDecoder();
 
 interface Outgoing {
   subject: string;
@@ -108,7 +109,7 @@ export class KvWriter {
     if (statusCode >= 300) return p.reject(new KvWriteError(statusCode === 503 ? 'no responders: JetStream is not available' : statusText || `status ${statusCode}`, 0, statusCode));
     let ack: { seq?: number; error?: { code: number; err_code: number; description: string } };
     try {
-      ack = JSON.parse(new TextDecoder().decode(data));
+      ack = JSON.parse(utf8.decode(data));
     } catch (e) {
       return p.reject(new Error(`undecodable JetStream ack: ${(e as Error).message}`));
     }

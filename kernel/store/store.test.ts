@@ -6,6 +6,10 @@ import { isStatusError } from '../objects/status.js';
 import { startTestNats } from '../testing/nats.js';
 import { isWrongLastSequence, KvWriter } from './kv-writer.js';
 import { openObjectStore, type KvObjectStore } from './mod.js';
+import { setObjectFreezing } from './cache.js';
+
+// The freeze is what this file checks, whoever runs it.
+setObjectFreezing(true);
 
 const CM = { group: '', resource: 'configmaps', namespaced: true };
 const NS = { group: '', resource: 'namespaces', namespaced: false };
