@@ -139,10 +139,13 @@ export class SchedulingAlgorithm {
       let processed = 0;
       const recordFilters = state.recordPluginMetrics;
       const filters = fwk.activeFilters(skipFilter);
-      // Without nominated pods (the common case) batch Filters screen all nodes at once, the
-      // others run per node on the survivors; a screened-out node is re-run through every Filter
-      // so that its Status is exactly the sequential one.
-      const rest = inp.nominatedPods ? filters : this.screen(inp, state, pod, filters, nodes, all.length);
+      // Batch Filters screen all nodes at once, the others run per node on the survivors; a
+      // screened-out node is re-run through every Filter so that its Status is exactly the
+      // sequential one. A node with pods nominated to it must pass with them and without them
+      // (upstream), so one the batch Filters reject without them is rejected; a surviving node
+      // with nominated pods is filtered per node, both ways, and so is a rejected one whose
+      // Status is needed.
+      const rest = this.screen(inp, state, pod, filters, nodes, all.length);
       const pass = this.pass;
       const mask = this.mask;
       // The whole snapshot in index order (the common case): position = index, so nodes that
@@ -185,13 +188,13 @@ export class SchedulingAlgorithm {
         const ni = nodes[k]!;
         processed++;
         let s: Status;
-        if (inp.nominatedPods) s = this.filterNode(inp, state, pod, ni, skipFilter);
+        const index = inIndexOrder ? k : ni.index;
+        if (pass[index] === 0) {
+          screenedOut.push(ni);
+          continue;
+        }
+        if (inp.nominatedPods?.(ni.name)?.length) s = this.filterNode(inp, state, pod, ni, skipFilter);
         else {
-          const index = inIndexOrder ? k : ni.index;
-          if (pass[index] === 0) {
-            screenedOut.push(ni);
-            continue;
-          }
           if (rest.length === 0) {
             mask[index] = 1;
             feasible.push(ni);
@@ -213,7 +216,7 @@ export class SchedulingAlgorithm {
       this.nextStartNodeIndex = (start + processed) % len;
       if (feasible.length === 0 || opts.statuses !== undefined) {
         for (const ni of screenedOut) {
-          const s = fwk.runFilters(filters, state, pod, ni, false);
+          const s = inp.nominatedPods ? this.filterNode(inp, state, pod, ni, skipFilter) : fwk.runFilters(filters, state, pod, ni, false);
           if (s.code === 'Error') return { kind: 'error', status: s };
           if (s.code === 'Success') {
             // A batch form disagreeing with its filter() (a vendor's bug): filter() is the truth.

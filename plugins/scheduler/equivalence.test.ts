@@ -79,3 +79,48 @@ t.test('WASM and reference scorers pick the same nodes through the framework', a
     for (const s of [wasm, ref]) for (const n of nodes) s.cache.removeNode(n);
   }
 });
+
+t.test('with pods nominated to nodes, batch screening decides as filtering every node both ways', async (t) => {
+  const batch = await build('reference');
+  const perNode = await build('reference');
+  // The per-node scheduler's Filters lose their batch form: every node goes through filter().
+  for (const p of perNode.frameworkFor(randomPod(rng(0), 0))!.plugins.values()) {
+    if (typeof (p as { filterBatch?: unknown }).filterBatch === 'function') Object.defineProperty(p, 'filterBatch', { value: undefined });
+  }
+  const r = rng(11);
+  const nodes = Array.from({ length: 60 }, (_, i) => randomNode(r, i));
+  for (const s of [batch, perNode]) for (const n of nodes) s.cache.addNode(n);
+  const nominated = new Map<string, ReturnType<typeof newPodInfo>[]>();
+  let compared = 0;
+  let unschedulable = 0;
+  let mismatches = 0;
+  for (let i = 0; i < 400; i++) {
+    const pod = randomPod(r, 50_000 + i);
+    pod.spec.priority = Math.floor(r() * 3);
+    // Big pods now and then, so nominated load decides some nodes and some pods fit nowhere.
+    if (r() < 0.3) (pod.spec.containers as { resources?: unknown }[])[0]!.resources = { requests: { cpu: `${2 + Math.floor(r() * 10)}`, memory: `${1 + Math.floor(r() * 30)}Gi` } };
+    const outcomes = [batch, perNode].map((s) => {
+      s.cache.updateSnapshot(s.snapshot);
+      const out = s.algorithm.schedule({ fwk: s.frameworkFor(pod)!, snapshot: s.snapshot, scorer: s.cache.scorer, percentageOfNodesToScore: 100, nominatedPods: (n) => nominated.get(n) ?? [] }, new CycleState(), newPodInfo(pod));
+      if (out.kind === 'scheduled') return `scheduled ${out.node.name}`;
+      if (out.kind === 'unschedulable') return `unschedulable ${JSON.stringify([...out.diagnosis.nodeToStatus].sort(([a], [b]) => a.localeCompare(b)).map(([n, st]) => [n, st.code, st.reasons]))}`;
+      return out.kind;
+    });
+    compared++;
+    if (outcomes[0] !== outcomes[1]) {
+      mismatches++;
+      t.fail(`pod ${i}: batch ${outcomes[0]!.slice(0, 200)} vs per node ${outcomes[1]!.slice(0, 200)}`);
+    }
+    if (outcomes[0]!.startsWith('unschedulable')) unschedulable++;
+    if (outcomes[0]!.startsWith('scheduled') && r() < 0.7) {
+      const name = outcomes[0]!.slice('scheduled '.length);
+      for (const s of [batch, perNode]) s.cache.addPod({ ...pod, spec: { ...pod.spec, nodeName: name } });
+    } else if (r() < 0.5) {
+      // Nominated to a random node instead (as after a preemption).
+      const n = nodes[Math.floor(r() * nodes.length)]!.metadata.name!;
+      nominated.set(n, [...(nominated.get(n) ?? []), newPodInfo(pod)]);
+    }
+  }
+  t.equal(mismatches, 0, `${compared} pods, identical outcomes and Statuses (${unschedulable} unschedulable, ${[...nominated.values()].flat().length} nominated)`);
+  t.ok(unschedulable > 10 && unschedulable < compared - 50, 'both outcomes are exercised');
+});
