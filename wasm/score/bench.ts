@@ -1,6 +1,6 @@
 // `npm run bench scheduler`: the scoring step alone (no store, no bus): one pod scored against
 // every node, WASM kernel vs the TypeScript reference, same cluster and same pods on both sides.
-// Options: --nodes 5000,15000  --pods <calls per path>  --profile default|full|all
+// Options: --nodes 5000,15000  --pods <calls per path>  --profile default|full|basic|all
 import { formatTable, Progress, summarize, writeJson, type Benchmark, type BenchArgs, type Row } from '../../kernel/bench/report.js';
 import { ReferenceScorer } from './reference.js';
 import { WasmScorer } from './score-wasm.js';
@@ -39,10 +39,41 @@ function loadCluster(scorers: NodeScorer[], nodes: number, rand: () => number): 
   }
 }
 
-type Profile = 'default' | 'full';
+/** scheduler_perf's hollow nodes (4 cpu, 32 Gi, 110 pods) holding 0–3 of its 100m/500Mi pods: a quarter of the nodes tie for the best score. */
+function loadBasicCluster(scorers: NodeScorer[], nodes: number): void {
+  for (let i = 0; i < nodes; i++) {
+    const pods = i % 4;
+    const node = {
+      allocatableMilliCpu: 4000,
+      allocatableMemory: 32 * GiB,
+      allocatablePods: 110,
+      requestedMilliCpu: 100 * pods,
+      requestedMemory: 500 * 2 ** 20 * pods,
+      nonZeroRequestedMilliCpu: 100 * pods,
+      nonZeroRequestedMemory: 500 * 2 ** 20 * pods,
+      podCount: pods,
+    };
+    for (const s of scorers) s.setNode(i, node);
+  }
+}
 
-/** A pool of pods: default profile = upstream default resource plugins; full adds three caller-computed columns. */
+type Profile = 'default' | 'full' | 'basic';
+
+/**
+ * A pool of pods: default profile = upstream default resource plugins; full adds three caller-computed
+ * columns; basic = the call SchedulingBasic's scheduler makes (no filter in the kernel, every node
+ * feasible, TaintToleration and ImageLocality columns all zero), on loadBasicCluster's identical nodes.
+ */
 function podPool(profile: Profile, nodes: number, rand: () => number, size = 64): ScoreRequest[] {
+  if (profile === 'basic') {
+    const zeros = new Float64Array(nodes);
+    const pod = { milliCpu: 100, memory: 500 * 2 ** 20, nonZeroMilliCpu: 100, nonZeroMemory: 500 * 2 ** 20 };
+    const extras: ScoreRequest['extras'] = [
+      { name: 'TaintToleration', normalization: 'defaultReverse', weight: 3, raw: zeros },
+      { name: 'ImageLocality', normalization: 'imageLocality', weight: 1, raw: zeros, containers: 1 },
+    ];
+    return [{ pod, feasible: new Uint8Array(nodes).fill(1), fitFilter: false, extras }];
+  }
   const int = (max: number) => Math.floor(rand() * (max + 1));
   return Array.from({ length: size }, () => {
     const cpu = 100 * int(40);
@@ -113,7 +144,8 @@ async function run(args: BenchArgs): Promise<void> {
   const sizes = typeof nodeFlag === 'string' ? nodeFlag.split(',').map(Number) : [5000, 15000];
   const podsFlag = args.flags.get('pods');
   const profileFlag = args.flags.get('profile');
-  const profiles: Profile[] = profileFlag === 'full' ? ['full'] : profileFlag === 'all' ? ['default', 'full'] : ['default'];
+  const profiles: Profile[] =
+    profileFlag === 'full' || profileFlag === 'basic' ? [profileFlag] : profileFlag === 'all' ? ['default', 'full', 'basic'] : ['default'];
   const rows: Row[] = [];
   const json: Record<string, unknown> = {};
   for (const nodes of sizes) {
@@ -121,6 +153,7 @@ async function run(args: BenchArgs): Promise<void> {
     const reference = new ReferenceScorer(nodes);
     loadCluster([wasm, reference], nodes, mulberry32(nodes));
     for (const profile of profiles) {
+      if (profile === 'basic') loadBasicCluster([wasm, reference], nodes);
       const pool = podPool(profile, nodes, mulberry32(nodes + 1));
       const calls = typeof podsFlag === 'string' ? Number(podsFlag) : Math.max(500, Math.round(1.5e7 / nodes));
       const { results, identical } = measure(`${nodes} nodes ${profile}`, [wasm, reference], pool, calls);

@@ -1,6 +1,6 @@
 // The binary interface (ABI) of the score kernel and the code both implementations share: the
 // node table over float64 columns, request validation/resolution, and the tie-breaking RNG.
-// The numbers here are mirrored in assembly/index.ts (AssemblyScript cannot import this file);
+// The numbers here are mirrored in assembly/layout.ts (AssemblyScript cannot import this file);
 // README.md documents them for vendors.
 import {
   MAX_EXTRA_SCORES,

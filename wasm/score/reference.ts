@@ -63,7 +63,7 @@ export class ReferenceScorer implements NodeScorer {
     let highest = this.scoreResources(r, n, details);
     if (r.extras.length > 0) highest = this.addExtras(r, n, details);
     const { best, ties, rng } = this.chooseBest(n, highest, r.seed);
-    const names = detailNames(r);
+    const names = details ? detailNames(r) : [];
     return {
       best,
       bestScore: best < 0 ? -1 : highest,

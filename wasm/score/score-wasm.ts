@@ -16,7 +16,7 @@ import {
   detailNames,
   resolveRequest,
 } from './columns.js';
-import type { NodeResources, NodeScorer, PodRequests, ScoreRequest, ScoreResult } from './types.js';
+import { MAX_EXTRA_SCORES, type NodeResources, type NodeScorer, type PodRequests, type ScoreRequest, type ScoreResult } from './types.js';
 
 // The project's lib (ES2022 + @types/node 20) does not declare the WebAssembly global: type the part we use.
 export interface WasmModule {
@@ -77,6 +77,8 @@ export class WasmScorer implements NodeScorer {
   private readonly mask: Uint8Array;
   private readonly request: Float64Array;
   private readonly output: Float64Array;
+  private readonly requestAt: number;
+  private readonly outputAt: number;
   private readonly column: (c: number) => Float64Array;
 
   constructor(capacity = 65_536, options: WasmScorerOptions = {}) {
@@ -103,8 +105,16 @@ export class WasmScorer implements NodeScorer {
     const state = Array.from({ length: NODE_STATE_COLUMNS }, (_, c) => this.column(c));
     this.table = new NodeTable(this.capacity, state);
     this.mask = new Uint8Array(buffer, this.kernel.maskPtr(), this.capacity);
-    this.request = new Float64Array(buffer, this.kernel.requestPtr(), REQUEST_SLOTS);
-    this.output = new Float64Array(buffer, this.kernel.outputPtr(), OUTPUT_SLOTS);
+    this.requestAt = this.kernel.requestPtr();
+    this.outputAt = this.kernel.outputPtr();
+    this.request = new Float64Array(buffer, this.requestAt, REQUEST_SLOTS);
+    this.output = new Float64Array(buffer, this.outputAt, OUTPUT_SLOTS);
+  }
+
+  /** The kernel's column for extra score k, to write raw scores in place (see NodeScorer.extraColumn). */
+  extraColumn(k: number): Float64Array {
+    if (!Number.isInteger(k) || k < 0 || k >= MAX_EXTRA_SCORES) throw new RangeError(`extra column ${k} outside 0..${MAX_EXTRA_SCORES - 1}`);
+    return this.column(Column.extra0 + k);
   }
 
   get nodeCount(): number {
@@ -143,18 +153,21 @@ export class WasmScorer implements NodeScorer {
     q.set(r.shape, Req.shape);
     q[Req.extraCount] = r.extras.length;
     r.extras.forEach((e, k) => {
-      q.set([e.mode, e.weight, e.param], Req.extras + 3 * k);
+      const slot = Req.extras + 3 * k;
+      q[slot] = e.mode;
+      q[slot + 1] = e.weight;
+      q[slot + 2] = e.param;
       const col = this.column(Column.extra0 + k);
+      if (e.raw === col) return; // written in place (extraColumn)
       if (e.raw instanceof Float64Array) col.set(e.raw.subarray(0, n));
       else for (let i = 0; i < n; i++) col[i] = e.raw[i] as number;
     });
     if (r.feasible) this.mask.set(r.feasible.subarray(0, n));
     else this.mask.fill(1, 0, n);
 
-    this.kernel.score(n, this.kernel.requestPtr(), this.kernel.outputPtr());
+    this.kernel.score(n, this.requestAt, this.outputAt);
 
     const out = this.output;
-    const names = detailNames(r);
     return {
       best: out[Out.best] as number,
       bestScore: out[Out.bestScore] as number,
@@ -163,7 +176,7 @@ export class WasmScorer implements NodeScorer {
       nextSeed: out[Out.nextSeed] as number,
       totals: this.column(Column.total).subarray(0, n),
       details: request.details
-        ? names.map((plugin, s) => ({ plugin, scores: this.column(Column.detail0 + s).subarray(0, n) }))
+        ? detailNames(r).map((plugin, s) => ({ plugin, scores: this.column(Column.detail0 + s).subarray(0, n) }))
         : undefined,
     };
   }

@@ -131,4 +131,9 @@ export interface NodeScorer {
   /** Adds (sign 1) or subtracts (sign -1) a pod's requests to a node: assume / forget. */
   addPod(index: number, pod: PodRequests, sign?: 1 | -1): void;
   score(request: ScoreRequest): ScoreResult;
+  /**
+   * Optional: the scorer's own storage for extra column k (`capacity` entries). A caller that writes
+   * raw scores there and passes this very array as `extras[k].raw` saves the copy into the kernel.
+   */
+  extraColumn?(k: number): Float64Array;
 }
