@@ -47,6 +47,10 @@ t.test('HotCounter renders as prom-client Counter', async (t) => {
   }
   c.inc({ result: 'ok' }, 2.5);
   r.inc({ result: 'ok' }, 2.5);
+  const bound = c.labels({ result: 'bound' });
+  bound.inc();
+  bound.inc(2);
+  r.inc({ result: 'bound' }, 3);
   t.equal(await hot.metrics(), await ref.metrics());
   t.throws(() => c.inc({ result: 'ok' }, -1), /not possible to decrease/);
   const unlabelled = new HotCounter({ name: 'z_total', help: 'z', registers: [hot] });

@@ -94,7 +94,7 @@ export class HotHistogram<L extends string = string> extends HotMetric<L, Histog
     record(this.seriesFor(labels), this.upperBounds, value);
   }
 
-  /** Binds the labels once (the caller keeps the child for a fixed label set). */
+  /** Binds the labels once (the caller keeps the child for a fixed label set; a reset() detaches it). */
   labels(labels: Labels<L>): HotHistogramChild {
     const s = this.seriesFor(labels);
     const bounds = this.upperBounds;
@@ -153,6 +153,17 @@ export class HotCounter<L extends string = string> extends HotMetric<L, CounterS
 
   protected newSeries(labels: Labels<L>): CounterSeries<L> {
     return { labels, value: 0 };
+  }
+
+  /** Binds the labels once (a reset() detaches the child). */
+  labels(labels: Labels<L>): { inc(value?: number): void } {
+    const s = this.seriesFor(labels);
+    return {
+      inc: (value = 1) => {
+        if (!Number.isFinite(value) || value < 0) throw new Error(`It is not possible to decrease a counter (or add ${value})`);
+        s.value += value;
+      },
+    };
   }
 
   inc(labels?: Labels<L> | number, value = 1): void {

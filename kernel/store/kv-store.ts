@@ -1,4 +1,5 @@
 // ObjectStore on a JetStream KV bucket with Kubernetes semantics (see README.md).
+import type { HotHistogramChild } from '../metrics/hot.js';
 import { cloneJson } from '../objects/clone.js';
 import { deepEqual } from '../objects/validation/util.js';
 import { randomUUID } from 'node:crypto';
@@ -410,22 +411,32 @@ export class KvObjectStore implements ObjectStore {
     if (written) written.metadata.resourceVersion = String(rev);
   }
 
+  /** Metric children per resource key object and operation (resource keys are mostly constants). */
+  private readonly series = new WeakMap<ResourceKey, Map<string, { duration: HotHistogramChild; ok: { inc(): void } }>>();
+
   private async timed<T>(operation: string, res: ResourceKey, fn: () => Promise<T>): Promise<T> {
     const m = this.opts.metrics;
     if (!m) return fn();
-    const labels = { operation, resource: resourceKeyString(res) };
-    const end = m.duration.startTimer(labels);
+    let byOperation = this.series.get(res);
+    if (!byOperation) this.series.set(res, (byOperation = new Map()));
+    let series = byOperation.get(operation);
+    if (!series) {
+      const labels = { operation, resource: resourceKeyString(res) };
+      byOperation.set(operation, (series = { duration: m.duration.labels(labels), ok: m.operations.labels({ ...labels, result: 'ok' }) }));
+    }
+    const start = performance.now();
     try {
       const out = await fn();
-      m.operations.inc({ ...labels, result: 'ok' });
+      series.ok.inc();
       return out;
     } catch (e) {
-      m.operations.inc({ ...labels, result: e instanceof StatusError ? e.reason : 'error' });
+      m.operations.inc({ operation, resource: resourceKeyString(res), result: e instanceof StatusError ? e.reason : 'error' });
       throw e;
     } finally {
-      end();
+      series.duration.observe((performance.now() - start) / 1000);
     }
   }
+
 }
 
 /** Applies one KV watcher entry to the cache. */

@@ -1,6 +1,7 @@
 // The framework runtime for one profile: builds the plugins a profile enables (multiPoint expanded
 // to every extension point a plugin implements, as upstream's expandMultiPointPlugins), runs each
 // extension point in order, sets Status.plugin, and records upstream's metrics.
+import type { HotHistogramChild } from '../../../kernel/metrics/hot.js';
 import { performance } from 'node:perf_hooks';
 import { PluginConfigError } from '../../../kernel/plugin/types.js';
 import type { Profile } from '../config.js';
@@ -104,8 +105,15 @@ export class Framework {
     return this.opts.profile.percentageOfNodesToScore;
   }
 
+  /** Histogram children by extension point and status code: a dozen observations per pod. */
+  private readonly pointSeries = new Map<string, Map<string, HotHistogramChild>>();
+
   private observePoint(point: string, status: Status, start: number): void {
-    this.metrics.extensionPointDuration.observe({ extension_point: point, status: status.code, profile: this.profileName }, (now() - start) / 1000);
+    let byCode = this.pointSeries.get(point);
+    if (!byCode) this.pointSeries.set(point, (byCode = new Map()));
+    let child = byCode.get(status.code);
+    if (!child) byCode.set(status.code, (child = this.metrics.extensionPointDuration.labels({ extension_point: point, status: status.code, profile: this.profileName })));
+    child.observe((now() - start) / 1000);
   }
 
   /** The Score extension point's duration (the scoring itself runs in cycle.ts, in one kernel call). */
