@@ -2,6 +2,7 @@
 // without details, four nodes per step), caller columns that hold one value and fold into a
 // constant, node counts around the step and the capacity, nodes without a resource, many ties; and
 // the two float64 identities the kernel relies on, checked exhaustively or at their edges.
+import { seededRandom } from '../../kernel/testing/random.js';
 import t from 'tap';
 import { ReferenceScorer } from './reference.js';
 import { WasmScorer } from './score-wasm.js';
@@ -10,15 +11,7 @@ import { DEFAULT_MEMORY_REQUEST, type ExtraScore, type Normalization, type NodeR
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), a | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry32 = seededRandom;
 
 function pair(capacity: number, nodes: NodeResources[]): NodeScorer[] {
   return [new WasmScorer(capacity), new ReferenceScorer(capacity)].map((s) => {

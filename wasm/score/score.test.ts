@@ -1,3 +1,4 @@
+import { seededRandom } from '../../kernel/testing/random.js';
 import t from 'tap';
 import { ReferenceScorer } from './reference.js';
 import { WasmScorer } from './score-wasm.js';
@@ -205,15 +206,7 @@ t.test('validation', async (t) => {
 
 // ---- randomized equivalence ----
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), a | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry32 = seededRandom;
 
 function randomCluster(rand: () => number, count: number): NodeResources[] {
   const int = (max: number) => Math.floor(rand() * (max + 1));
