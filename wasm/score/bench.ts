@@ -1,7 +1,7 @@
 // `npm run bench scheduler`: the scoring step alone (no store, no bus): one pod scored against
 // every node, WASM kernel vs the TypeScript reference, same cluster and same pods on both sides.
 // Options: --nodes 5000,15000  --pods <calls per path>  --profile default|full|basic|all
-import { seededRandom } from '../../kernel/testing/random.js';
+import { seededRandom as mulberry32 } from '../../kernel/testing/random.js';
 import { formatTable, Progress, summarize, writeJson, type Benchmark, type BenchArgs, type Row } from '../../kernel/bench/report.js';
 import { ReferenceScorer } from './reference.js';
 import { WasmScorer } from './score-wasm.js';
@@ -9,7 +9,6 @@ import { DEFAULT_MEMORY_REQUEST, type NodeScorer, type ScoreRequest } from './ty
 
 const GiB = 2 ** 30;
 
-const mulberry32 = seededRandom;
 
 function loadCluster(scorers: NodeScorer[], nodes: number, rand: () => number): void {
   const int = (max: number) => Math.floor(rand() * (max + 1));

@@ -2,7 +2,7 @@
 // without details, four nodes per step), caller columns that hold one value and fold into a
 // constant, node counts around the step and the capacity, nodes without a resource, many ties; and
 // the two float64 identities the kernel relies on, checked exhaustively or at their edges.
-import { seededRandom } from '../../kernel/testing/random.js';
+import { seededRandom as mulberry32 } from '../../kernel/testing/random.js';
 import t from 'tap';
 import { ReferenceScorer } from './reference.js';
 import { WasmScorer } from './score-wasm.js';
@@ -11,7 +11,6 @@ import { DEFAULT_MEMORY_REQUEST, type ExtraScore, type Normalization, type NodeR
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 
-const mulberry32 = seededRandom;
 
 function pair(capacity: number, nodes: NodeResources[]): NodeScorer[] {
   return [new WasmScorer(capacity), new ReferenceScorer(capacity)].map((s) => {

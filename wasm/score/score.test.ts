@@ -1,4 +1,4 @@
-import { seededRandom } from '../../kernel/testing/random.js';
+import { seededRandom as mulberry32 } from '../../kernel/testing/random.js';
 import t from 'tap';
 import { ReferenceScorer } from './reference.js';
 import { WasmScorer } from './score-wasm.js';
@@ -206,7 +206,6 @@ t.test('validation', async (t) => {
 
 // ---- randomized equivalence ----
 
-const mulberry32 = seededRandom;
 
 function randomCluster(rand: () => number, count: number): NodeResources[] {
   const int = (max: number) => Math.floor(rand() * (max + 1));
