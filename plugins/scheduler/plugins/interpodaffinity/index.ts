@@ -15,7 +15,10 @@ import {
   ERR_REASON_AFFINITY_RULES_NOT_MATCH, ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH, ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH,
   PreFilterState, computePreFilterState, screenNodes, satisfiesAffinity, satisfiesAntiAffinity, satisfiesExistingPodsAntiAffinity,
 } from './filtering.js';
-import { computeTopologyScore, nodeScore, type ScoringArgs, type TopologyScore } from './scoring.js';
+import { computeTopologyScore, hasPreferredTerms, nodeScore, scoreNodes, tallyTopologyScore, type ScoringArgs, type TopologyScore } from './scoring.js';
+import { tallyPreFilterState } from './tally.js';
+import { Tallies } from '../shared/domain-counts.js';
+import { NodeChanges } from '../shared/changes.js';
 import { DomainIndexes } from '../shared/domains.js';
 import { GenerationMemo } from '../shared/generation-memo.js';
 import { fixedRejection } from '../shared/status.js';
@@ -49,11 +52,19 @@ export class InterPodAffinity implements PreFilterPlugin, BatchFilterPlugin, Pre
 
   private readonly memo = new GenerationMemo();
   private readonly domains = new DomainIndexes();
+  /** Counts and scores by topology domain kept across cycles (with the scheduler's columns). */
+  private readonly tallies = new Tallies((key) => this.domains.index(key));
 
   constructor(private readonly args: InterPodAffinityArgs, private readonly handle: Handle) {}
 
   preFilter(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): { result?: PreFilterResult; status: Status } {
-    const s = computePreFilterState(pod, this.handle.snapshot(), nodes, this.memo, this.domains);
+    const snapshot = this.handle.snapshot();
+    // No terms and no placed pod with required anti-affinity: nothing can be counted (no pass over the nodes).
+    if (pod.requiredAffinityTerms.length === 0 && pod.requiredAntiAffinityTerms.length === 0 && snapshot.havePodsWithRequiredAntiAffinity().length === 0) return { status: status('Skip') };
+    const columns = snapshot.columns?.();
+    const s = columns && columns.nodes === nodes && columns.count === nodes.length
+      ? tallyPreFilterState(pod, snapshot, columns, this.tallies, this.domains, NodeChanges.of(columns).scan(columns, state))
+      : computePreFilterState(pod, snapshot, nodes, this.memo);
     if (s.existingAntiAffinity.size === 0 && pod.requiredAffinityTerms.length === 0 && pod.requiredAntiAffinityTerms.length === 0) return { status: status('Skip') };
     state.write(PRE_FILTER_KEY, s);
     return { status: SUCCESS };
@@ -77,7 +88,7 @@ export class InterPodAffinity implements PreFilterPlugin, BatchFilterPlugin, Pre
     const s = state.read<PreFilterState>(PRE_FILTER_KEY);
     if (!s) return false;
     if (columns) {
-      screenNodes(s, columns, this.domains, pass);
+      screenNodes(s, columns, this.domains, pass, NodeChanges.of(columns).scan(columns, state));
       return true;
     }
     for (let i = 0; i < nodes.length; i++) {
@@ -99,16 +110,21 @@ export class InterPodAffinity implements PreFilterPlugin, BatchFilterPlugin, Pre
 
   preScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): Status {
     if (nodes.length === 0) return status('Skip');
-    const m = computeTopologyScore(pod, this.handle.snapshot(), this.args);
+    const snapshot = this.handle.snapshot();
+    // No preferred terms and no placed pod with terms: nothing to score (no pass over the nodes).
+    if (!hasPreferredTerms(pod) && snapshot.havePodsWithAffinity().length === 0) return status('Skip');
+    const columns = snapshot.columns?.();
+    const m = columns ? tallyTopologyScore(pod, snapshot, this.args, columns, this.tallies, this.domains, NodeChanges.of(columns).scan(columns, state)) : computeTopologyScore(pod, snapshot, this.args);
     if (!m) return status('Skip');
     state.write(PRE_SCORE_KEY, m);
     return SUCCESS;
   }
 
-  scoreColumn(state: CycleState, _pod: PodInfo, nodes: readonly NodeInfo[], raw: Float64Array): Status {
+  scoreColumn(state: CycleState, _pod: PodInfo, nodes: readonly NodeInfo[], raw: Float64Array, columns?: NodeColumns): Status {
     const m = state.read<TopologyScore>(PRE_SCORE_KEY);
     if (!m) return errorStatus(new Error(`reading "${PRE_SCORE_KEY}" from cycleState: not found`));
-    for (const ni of nodes) raw[ni.index] = nodeScore(m, ni.node);
+    if (columns) scoreNodes(m, nodes, raw, columns, this.domains, NodeChanges.of(columns).scan(columns, state));
+    else for (const ni of nodes) raw[ni.index] = nodeScore(m, ni);
     return SUCCESS;
   }
 

@@ -53,15 +53,27 @@ export const SYSTEM_DEFAULT_CONSTRAINTS: readonly RawConstraint[] = Object.freez
 ]) as readonly RawConstraint[];
 
 const NOTHING: SpreadSelector = { empty: false, key: 'nil', matches: () => false };
+/** spreadSelector({}) (matches every pod, counts none). */
+const EMPTY: SpreadSelector = { empty: true, key: JSON.stringify({ matchLabels: {}, matchExpressions: [] }), matches: () => true };
 
 /** A LabelSelector plus extra `key=value` requirements (matchLabelKeys). */
 export function spreadSelector(sel: LabelSelector | null | undefined, extra: Record<string, string> = {}): SpreadSelector {
   if (sel === null || sel === undefined) return NOTHING;
   const merged: LabelSelector = { matchLabels: { ...(sel.matchLabels ?? {}) }, matchExpressions: [...(sel.matchExpressions ?? [])] };
   for (const [k, v] of Object.entries(extra)) merged.matchExpressions!.push({ key: k, operator: 'In', values: [v] });
-  const empty = Object.keys(merged.matchLabels!).length === 0 && merged.matchExpressions!.length === 0;
-  return { empty, key: JSON.stringify(merged), matches: compileLabelSelector(merged) };
+  const key = JSON.stringify(merged);
+  let compiled = compiledSelectors.get(key);
+  if (!compiled) {
+    // Pods of one workload share their selectors: compiled once. Many distinct ones start over.
+    if (compiledSelectors.size >= 256) compiledSelectors.clear();
+    const empty = Object.keys(merged.matchLabels!).length === 0 && merged.matchExpressions!.length === 0;
+    compiledSelectors.set(key, (compiled = { empty, key, matches: compileLabelSelector(merged) }));
+  }
+  return compiled;
 }
+
+/** Compiled selectors by their content (SpreadSelector.key). */
+const compiledSelectors = new Map<string, SpreadSelector>();
 
 /** Upstream filterTopologySpreadConstraints: the constraints with `action`, compiled. */
 export function compileConstraints(raw: readonly RawConstraint[], podLabels: Record<string, string>, action: WhenUnsatisfiable): Constraint[] {
@@ -120,14 +132,28 @@ export function defaultSelector(pod: Pod, handle: Handle): SpreadSelector {
       }
     }
   }
+  // Nothing selects the pod (the common case): the empty selector, without compiling it again.
+  if (Object.keys(matchLabels).length === 0 && matchExpressions.length === 0) return EMPTY;
   return spreadSelector({ matchLabels, matchExpressions });
 }
 
-/** The constraints of `action` for a pod: its own, else the defaults with the derived selector. */
+/** A pod's own constraints compiled, per constraints array, for the labels object they were compiled with. */
+const compiledOwn = new WeakMap<readonly RawConstraint[], { labels: Record<string, string> | undefined; byAction: Partial<Record<WhenUnsatisfiable, Constraint[]>> }>();
+
+/**
+ * The constraints of `action` for a pod: its own, else the defaults with the derived selector.
+ * The pod's own are compiled once per spec (objects from the store are replaced, not mutated):
+ * do not modify the result.
+ */
 export function podConstraints(pod: Pod, action: WhenUnsatisfiable, defaults: readonly RawConstraint[], handle: Handle): Constraint[] {
   const own = (pod.spec?.topologySpreadConstraints ?? []) as RawConstraint[];
-  const labels = (pod.metadata.labels ?? {}) as Record<string, string>;
-  if (own.length > 0) return compileConstraints(own, labels, action);
+  const rawLabels = pod.metadata.labels as Record<string, string> | undefined;
+  const labels = rawLabels ?? {};
+  if (own.length > 0) {
+    let c = compiledOwn.get(own);
+    if (!c || c.labels !== rawLabels) compiledOwn.set(own, (c = { labels: rawLabels, byAction: {} }));
+    return (c.byAction[action] ??= compileConstraints(own, labels, action));
+  }
   const constraints = compileConstraints(defaults, labels, action);
   if (constraints.length === 0) return constraints;
   const selector = defaultSelector(pod, handle);

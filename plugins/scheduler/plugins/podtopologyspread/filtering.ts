@@ -4,6 +4,8 @@
 // while fewer than minDomains domains exist. The two smallest domains are kept incrementally
 // ("critical paths") so Filter is O(constraints) per node and preemption's add/remove stay cheap.
 import type { Node, NodeInfo, Pod, PodInfo } from '../../framework/interfaces.js';
+import type { DomainIndex } from '../shared/domains.js';
+import { grown } from '../shared/grow.js';
 import { inclusionPolicy, matchCounter, nodeHasAllTopologyKeys, nodeIncluded, type Constraint } from './constraints.js';
 
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
@@ -48,17 +50,78 @@ export class CriticalPaths {
   }
 }
 
+/** Topology value → matching pods, for the values of eligible domains (a Map, or a DomainMap). */
+export interface MatchNum extends Iterable<[string, number]> {
+  readonly size: number;
+  get(value: string): number | undefined;
+  set(value: string, n: number): unknown;
+}
+
+/** A MatchNum by domain id of a DomainIndex: a domain is present when `eligible[d]` > 0. */
+export class DomainMap implements MatchNum {
+  size = 0;
+
+  constructor(readonly index: DomainIndex, public counts: Float64Array, public eligible: Float64Array) {
+    for (let d = 0; d < eligible.length; d++) if (eligible[d]! > 0) this.size++;
+  }
+
+  get(value: string): number | undefined {
+    const d = this.index.ids.get(value);
+    return d !== undefined && this.eligible[d]! > 0 ? this.counts[d]! : undefined;
+  }
+
+  set(value: string, n: number): void {
+    const d = this.index.intern(value);
+    if (d >= this.counts.length) {
+      this.counts = grown(this.counts, d + 1);
+      this.eligible = grown(this.eligible, d + 1);
+    }
+    if (!(this.eligible[d]! > 0)) {
+      this.eligible[d] = 1;
+      this.size++;
+    }
+    this.counts[d] = n;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[string, number]> {
+    for (let d = 0; d < this.eligible.length; d++) if (this.eligible[d]! > 0) yield [this.index.values[d]!, this.counts[d]!];
+  }
+
+  copy(): DomainMap {
+    return new DomainMap(this.index, this.counts.slice(), this.eligible.slice());
+  }
+
+  /** The critical paths of these counts: the two smallest, by a scan of the present domains. */
+  paths(): CriticalPaths {
+    const p = new CriticalPaths();
+    const { counts, eligible, index } = this;
+    let d0 = -1;
+    let d1 = -1;
+    for (let d = 0; d < eligible.length; d++) {
+      if (!(eligible[d]! > 0)) continue;
+      const n = counts[d]!;
+      if (d0 < 0 || n < counts[d0]!) {
+        d1 = d0;
+        d0 = d;
+      } else if (d1 < 0 || n < counts[d1]!) d1 = d;
+    }
+    if (d0 >= 0) [p.v0, p.n0] = [index.values[d0]!, counts[d0]!];
+    if (d1 >= 0) [p.v1, p.n1] = [index.values[d1]!, counts[d1]!];
+    return p;
+  }
+}
+
 export class PreFilterState {
   constructor(
     readonly constraints: Constraint[],
     /** Per constraint: topology value → matching pods. */
-    readonly matchNum: Map<string, number>[],
+    readonly matchNum: MatchNum[],
     readonly paths: CriticalPaths[],
   ) {}
 
   /** CycleState.clone() calls this (preemption's what-ifs work on copies). */
   clone(): PreFilterState {
-    return new PreFilterState(this.constraints, this.matchNum.map((m) => new Map(m)), this.paths.map((p) => p.clone()));
+    return new PreFilterState(this.constraints, this.matchNum.map((m) => (m instanceof DomainMap ? m.copy() : new Map(m))), this.paths.map((p) => p.clone()));
   }
 
   minMatchNum(i: number): number {

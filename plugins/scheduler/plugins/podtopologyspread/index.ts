@@ -15,6 +15,8 @@ import { nodeHasAllTopologyKeys, podConstraints, type Constraint } from './const
 import { ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH, PreFilterState, computePreFilterState, judgeNode } from './filtering.js';
 import { computePreScoreState, rawScore, type PreScoreState } from './scoring.js';
 import { SpreadColumns } from './columns.js';
+import { ColumnarPreScore } from './scoring-columns.js';
+import { NodeChanges } from '../shared/changes.js';
 import { fixedRejection } from '../shared/status.js';
 
 export { ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH } from './filtering.js';
@@ -44,14 +46,14 @@ export class PodTopologySpread implements PreFilterPlugin, BatchFilterPlugin, Pr
     // All nodes of a snapshot with columns (the scheduler's): the columnar form of the same count.
     const columns = this.handle.snapshot().columns?.();
     const all = columns !== undefined && nodes.length === columns.count && nodes === columns.nodes;
-    state.write(PRE_FILTER_KEY, all ? this.columns.preFilterState(pod.pod, constraints, columns) : computePreFilterState(pod.pod, constraints, nodes));
+    state.write(PRE_FILTER_KEY, all ? this.columns.preFilterState(pod.pod, constraints, columns, NodeChanges.of(columns).scan(columns, state)) : computePreFilterState(pod.pod, constraints, nodes));
     return { status: SUCCESS };
   }
 
   filterBatch(state: CycleState, pod: PodInfo, _nodes: readonly NodeInfo[], pass: Uint8Array, columns?: NodeColumns): boolean {
     const s = state.read<PreFilterState>(PRE_FILTER_KEY);
     if (!s || !columns) return false;
-    this.columns.screen(s, pod, columns, pass);
+    this.columns.screen(s, pod, columns, pass, NodeChanges.of(columns).scan(columns, state));
     return true;
   }
 
@@ -87,14 +89,19 @@ export class PodTopologySpread implements PreFilterPlugin, BatchFilterPlugin, Pr
     const constraints = this.constraints(pod.pod, 'ScheduleAnyway');
     if (constraints.length === 0) return status('Skip');
     const requireAll = (pod.pod.spec?.topologySpreadConstraints ?? []).length > 0 || !this.systemDefaulted;
-    state.write(PRE_SCORE_KEY, computePreScoreState(pod.pod, constraints, nodes, all, requireAll));
+    // All nodes of a snapshot with columns (the scheduler's): the columnar form of the same scores.
+    const columns = this.handle.snapshot().columns?.();
+    state.write(PRE_SCORE_KEY, columns && columns.nodes === all && columns.count === all.length
+      ? this.columns.preScore(pod.pod, constraints, nodes, columns, requireAll, NodeChanges.of(columns).scan(columns, state))
+      : computePreScoreState(pod.pod, constraints, nodes, all, requireAll));
     return SUCCESS;
   }
 
   scoreColumn(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], raw: Float64Array): Status {
-    const s = state.read<PreScoreState>(PRE_SCORE_KEY);
+    const s = state.read<PreScoreState | ColumnarPreScore>(PRE_SCORE_KEY);
     if (!s) return errorStatus(new Error(`reading "${PRE_SCORE_KEY}" from cycleState: not found`));
-    for (const ni of nodes) raw[ni.index] = rawScore(s, pod.pod, ni);
+    if (s instanceof ColumnarPreScore) for (const ni of nodes) raw[ni.index] = s.rawScore(ni);
+    else for (const ni of nodes) raw[ni.index] = rawScore(s, pod.pod, ni);
     return SUCCESS;
   }
 

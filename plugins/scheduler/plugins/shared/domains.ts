@@ -2,6 +2,7 @@
 // label is missing), remembered per node version (labels change only with the Node object). Batch
 // plugins count per domain in typed arrays instead of looking labels up per node and cycle.
 import type { NodeColumns } from '../../framework/interfaces.js';
+import type { NodeChanges } from './changes.js';
 import { grown } from './grow.js';
 
 /** Node index → id of its value for one topology key (−1: label missing), remembered per node version. */
@@ -12,32 +13,72 @@ export class DomainIndex {
   /** Value → id. */
   readonly ids = new Map<string, number>();
 
-  constructor(private readonly key: string) {}
+  constructor(readonly key: string) {}
 
-  refresh(columns: NodeColumns): this {
+  /** The id of `value`, given one if it has none yet (ids are never taken back). */
+  intern(value: string): number {
+    let d = this.ids.get(value);
+    if (d === undefined) {
+      d = this.values.length;
+      this.values.push(value);
+      this.ids.set(value, d);
+    }
+    return d;
+  }
+
+  /** Slots 0..count-1 whose node lacks the label (as of the last refresh). */
+  missing = 0;
+  private synced = 0;
+
+  /** The NodeChanges pass this index is up to date with (0: none, visit every slot next time). */
+  private epoch = 0;
+  private tracker: NodeChanges | undefined;
+
+  /** Brings the ids up to date: the slots `changes` found since the last refresh (scanned for this cycle), else every slot. */
+  refresh(columns: NodeColumns, changes?: NodeChanges): this {
     const n = columns.count;
     if (this.id.length < n) {
       this.version = grown(this.version, n);
       this.id = grown(this.id, n);
     }
-    const seen = columns.version;
-    for (let i = 0; i < n; i++) {
-      if (this.version[i] === seen[i]) continue;
-      this.version[i] = seen[i]!;
-      const v = (columns.nodes[i]!.node.metadata.labels as Record<string, unknown> | undefined)?.[this.key];
-      // Label values are strings; inherited members (a key like "constructor") are not.
-      if (typeof v !== 'string' || !Object.prototype.hasOwnProperty.call(columns.nodes[i]!.node.metadata.labels, this.key)) this.id[i] = -1;
-      else {
-        let d = this.ids.get(v);
-        if (d === undefined) {
-          d = this.values.length;
-          this.values.push(v);
-          this.ids.set(v, d);
-        }
-        this.id[i] = d;
+    // Epochs are a tracker's own: those of another tracker (other columns) say nothing.
+    const changed = changes && changes === this.tracker ? changes.since(this.epoch) : undefined;
+    this.tracker = changes;
+    this.epoch = changes?.epoch ?? 0;
+    if (changed) {
+      for (const i of changed) {
+        if (i >= n) this.leave(i);
+        else this.visit(columns, i);
       }
+    } else {
+      for (let i = n; i < this.synced; i++) this.leave(i);
+      const version = this.version;
+      const seen = columns.version;
+      for (let i = 0; i < n; i++) if (version[i] !== seen[i]) this.visit(columns, i);
     }
+    this.synced = n;
     return this;
+  }
+
+  /** Slot i lost its node (version 0: computed afresh if a node takes it again). */
+  private leave(i: number): void {
+    if (i >= this.version.length) return;
+    if (this.version[i] !== 0 && this.id[i] === -1) this.missing--;
+    this.version[i] = 0;
+  }
+
+  private visit(columns: NodeColumns, i: number): void {
+    const v = columns.version[i]!;
+    if (this.version[i] === v) return;
+    if (this.version[i] !== 0 && this.id[i] === -1) this.missing--;
+    this.version[i] = v;
+    const labels = columns.nodes[i]!.node.metadata.labels as Record<string, unknown> | undefined;
+    const value = labels?.[this.key];
+    // Label values are strings; inherited members (a key like "constructor") are not.
+    if (typeof value !== 'string' || !Object.prototype.hasOwnProperty.call(labels, this.key)) {
+      this.id[i] = -1;
+      this.missing++;
+    } else this.id[i] = this.intern(value);
   }
 }
 
@@ -45,8 +86,8 @@ export class DomainIndex {
 export class DomainIndexes {
   private readonly byKey = new Map<string, DomainIndex>();
 
-  /** The index for `key`, brought up to date with `columns`. */
-  get(key: string, columns: NodeColumns): DomainIndex {
+  /** The index for `key` (without bringing it up to date: for interning values). */
+  index(key: string): DomainIndex {
     let d = this.byKey.get(key);
     if (!d) {
       // Topology keys are few (zone, hostname, region…); a cluster with many just starts over.
@@ -54,6 +95,11 @@ export class DomainIndexes {
       d = new DomainIndex(key);
       this.byKey.set(key, d);
     }
-    return d.refresh(columns);
+    return d;
+  }
+
+  /** The index for `key`, brought up to date with `columns` (visiting the slots `changes` found, if given). */
+  get(key: string, columns: NodeColumns, changes?: NodeChanges): DomainIndex {
+    return this.index(key).refresh(columns, changes);
   }
 }
