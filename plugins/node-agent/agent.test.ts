@@ -36,7 +36,7 @@ t.test('node agent with runc', { skip: runcUnavailable() }, async (t) => {
     t.match(status.capacity.memory, /^\d+Ki$/);
     t.equal(status.conditions.find((c) => c.type === 'Ready')?.status, 'True');
     t.equal(status.conditions.find((c) => c.type === 'MemoryPressure')?.status, 'False');
-    t.match(status.nodeInfo.containerRuntimeVersion, /^runc:\/\//);
+    t.match(status.nodeInfo.containerRuntimeVersion, /^(runc|crun):\/\//);
     const lease = await h.store.get<KubeObject>(LEASE_RESOURCE, 'kube-node-lease', 'node-1');
     const first = (lease.spec as { renewTime: string }).renewTime;
     await new Promise((r) => setTimeout(r, 2500));

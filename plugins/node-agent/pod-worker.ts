@@ -43,6 +43,8 @@ const seconds = (ms: number) => (ms >= 60_000 ? `${Math.round(ms / 60_000)}m${Ma
 
 export class PodWorker {
   readonly records = new Map<string, ContainerRecord>();
+  /** Ids of this pod's container instances (current, previous, and one being started). */
+  private readonly instances = new Set<string>();
   private readonly probers = new Map<string, ContainerProber>();
   private sandbox?: SandboxStatus;
   private startTime?: string;
@@ -67,6 +69,7 @@ export class PodWorker {
     for (const { c, init } of specs) {
       const instances = adopted.containers.filter((s) => s.name === c.name).sort((a, b) => b.attempt - a.attempt);
       const record: ContainerRecord = { name: c.name, init, current: instances[0], previous: instances[1], ready: false, started: false };
+      for (const s of instances) this.instances.add(s.id);
       this.records.set(c.name, record);
       if (record.current?.state === 'running') this.startProber(c, record, record.current.id);
     }
@@ -85,13 +88,19 @@ export class PodWorker {
   }
 
   update(pod: Pod): void {
+    // The watch echoes every status write of this worker, which already holds the stored object:
+    // a sync per echo (two per pod start) computed the same status again. An echo that arrives
+    // after a newer write has returned must not take the worker back to the older object either.
+    if (!isNewer(pod, this.pod)) return;
     this.pod = pod;
     this.kick();
   }
 
   /** A container of this pod exited (or a probe changed): sync again. */
   containerExited(id: string): void {
-    for (const r of this.records.values()) if (r.current?.id === id) this.kick();
+    // Also an instance this worker started whose record is not updated yet: a container that
+    // exits at once can be reported between its start and the sync noting it.
+    if (this.instances.has(id)) this.kick();
   }
 
   kick(): void {
@@ -319,10 +328,12 @@ export class PodWorker {
     r.waiting = undefined;
     r.backoffUntil = undefined;
     const id = await rt.createContainer(config);
+    this.instances.add(id);
     events.record(this.pod, 'Normal', 'Created', `Created container ${c.name}`, r);
     // Keep one previous instance (for lastState and logs --previous); older ones go.
     if (r.previous) {
       await rt.removeContainer(r.previous.id);
+      this.instances.delete(r.previous.id);
       await rm(r.previous.logPath, { force: true });
     }
     r.previous = r.current;
@@ -388,7 +399,10 @@ export class PodWorker {
     const text = JSON.stringify(status);
     if (text === this.lastStatus && !needsFinalizer) return;
     try {
+      const held = this.pod.metadata.resourceVersion;
+      let base: string | undefined;
       const stored = await this.deps.store.guaranteedUpdate<Pod>(POD_RESOURCE, this.pod.metadata.namespace, this.pod.metadata.name!, (cur) => {
+        base = cur.metadata.resourceVersion;
         if (cur.metadata.uid !== this.uid) return undefined;
         const next = structuredClone(cur) as Pod;
         next.status = mergeStatus(cur.status, status);
@@ -401,7 +415,12 @@ export class PodWorker {
         this.reportedRunning = true;
         this.deps.started?.((Date.now() - this.seenAt) / 1000);
       }
-      if (stored.metadata.uid === this.uid) this.pod = stored;
+      if (stored.metadata.uid === this.uid) {
+        // Written over a version this worker had not seen (e.g. a user's deletion): the watch
+        // event for it is older than `stored` and will be skipped, so sync once more now.
+        if (base !== held) this.again = true;
+        this.pod = stored;
+      }
     } catch (e) {
       if (!isStatusError(e, 'NotFound')) throw e;
     }
@@ -437,4 +456,12 @@ export class PodWorker {
     if (this.timer) clearTimeout(this.timer);
     this.deps.gone(this.uid);
   }
+}
+
+/** resourceVersions are store revisions (integers, increasing); anything else counts as newer. */
+export function isNewer(incoming: Pod, held: Pod): boolean {
+  const a = incoming.metadata.resourceVersion;
+  const b = held.metadata.resourceVersion;
+  if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return a !== b || !a;
+  return BigInt(a) > BigInt(b);
 }

@@ -36,6 +36,9 @@ export interface AgentHarness {
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
+/** `KITE_TEST_OCI_RUNTIME=/usr/bin/crun`: the runc runtime's tests run on another OCI runtime binary. */
+const ociOverride = (): { runc?: string } => (process.env.KITE_TEST_OCI_RUNTIME ? { runc: process.env.KITE_TEST_OCI_RUNTIME } : {});
+
 /** Why runc tests cannot run here (not root, no runc, no cgroup v1 memory controller), or false. */
 export function runcUnavailable(): string | false {
   if (process.getuid?.() !== 0) return 'runc tests need root';
@@ -73,7 +76,7 @@ export async function startAgentHarness(
   const nodeName = opts.nodeName ?? 'node-1';
   const makeRuntime = (): RuntimePlugin => (opts.hollow
     ? createHollowRuntime({ startDelayMs: 20 })
-    : createRuncRuntime(runcSetup({ stateDir: join(dataDir, 'node', nodeName, 'runtime'), imageDir: join(dataDir, 'images'), cgroupParent, exitPollMs: 100, ...opts.runtimeOptions }), dataDir));
+    : createRuncRuntime(runcSetup({ stateDir: join(dataDir, 'node', nodeName, 'runtime'), imageDir: join(dataDir, 'images'), cgroupParent, exitPollMs: 100, ...ociOverride(), ...opts.runtimeOptions }), dataDir));
   const options = setup({ nodeName, leaseRenewSeconds: 2, backoffInitialSeconds: 1, backoffMaxSeconds: 4, ...opts.agentOptions });
   let runtime = makeRuntime();
   let agent = new NodeAgent({ store, bus, logger, runtime, options, dataDir, hollow: opts.hollow });

@@ -17,7 +17,8 @@ import { shellQuote } from './supervisor.js';
 let counter = 0;
 
 export interface ExecTarget {
-  runc: string;
+  /** The OCI runtime: its binary, or the program and leading arguments that run it (oci-runtime.ts). */
+  runc: string | string[];
   runcRoot: string;
   bundle: string;
   id: string;
@@ -38,12 +39,13 @@ function ttyProcessFile(bundle: string, command: string[], tty: { cols: number; 
 
 export function execInContainer(target: ExecTarget, command: string[], tty?: { cols: number; rows: number }): ExecProcess {
   const processFile = tty ? ttyProcessFile(target.bundle, command, tty) : undefined;
+  const [runc, ...lead] = typeof target.runc === 'string' ? [target.runc] : target.runc;
   const runcArgs = processFile
     ? ['--root', target.runcRoot, 'exec', '--process', processFile, target.id]
     : ['--root', target.runcRoot, 'exec', ...(tty ? ['-t', '--env', 'TERM=xterm'] : []), target.id, ...command];
   const child = tty
-    ? spawn('script', ['-qfec', `stty raw -echo cols ${tty.cols} rows ${tty.rows} && printf '\\036' && exec ${[target.runc, ...runcArgs].map(shellQuote).join(' ')}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] })
-    : spawn(target.runc, runcArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
+    ? spawn('script', ['-qfec', `stty raw -echo cols ${tty.cols} rows ${tty.rows} && printf '\\036' && exec ${[runc!, ...lead, ...runcArgs].map(shellQuote).join(' ')}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn(runc!, [...lead, ...runcArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
   if (processFile) child.once('close', () => rmSync(processFile, { force: true }));
   const exited = new Promise<number>((resolve) => {
     child.once('error', () => resolve(126));

@@ -26,13 +26,15 @@ import { startErrorMessage, startFailureCode } from './start-errors.js';
 import { ociSpec } from './bundle.js';
 import { execInContainer } from './exec-stream.js';
 import { Launcher } from './launcher.js';
+import { checkInNetns } from './network-check.js';
+import { ociRuntime, type OciRuntime } from './oci-runtime.js';
 import { Cgroups } from './cgroups.js';
 import { buildFromCatalogue } from './images/build.js';
 import { familiarName, parseImageReference } from './images/reference.js';
 import { pullImage, registryAllowed } from './images/registry.js';
 import type { ImageStore } from './images/store.js';
 import { BUSYBOX, Sandboxes } from './sandbox.js';
-import { stdinFifo, supervisorScript } from './supervisor.js';
+import { stdinFifo, supervisorCommand, supervisorScript } from './supervisor.js';
 
 const run = promisify(execFile);
 const LIVE_OUTPUT_TRIM_MS = 10_000;
@@ -41,6 +43,7 @@ export interface RuncOptions {
   /** Runtime state: bundles, sandboxes, runc's own state. */
   root: string;
   images: ImageStore;
+  /** The OCI runtime binary: runc, or crun (see oci-runtime.ts). */
   runcBinary: string;
   /** Parent cgroup under every v1 controller. */
   cgroupParent: string;
@@ -80,15 +83,34 @@ export class RuncRuntime implements ContainerRuntime {
   private trimmer?: NodeJS.Timeout;
   /** Starts the programs of the pod start and stop paths off the agent's event loop. */
   private readonly launcher = new Launcher();
+  /** How the OCI runtime is invoked (known after init). */
+  private oci: OciRuntime;
+  private probed?: Promise<void>;
 
   constructor(private readonly opts: RuncOptions) {
     this.sandboxes = new Sandboxes(join(opts.root, 'sandboxes'), (file, args) => this.launcher.detachedUntilReady(file, args));
     this.cgroups = new Cgroups({ root: opts.cgroupRoot, parent: opts.cgroupParent });
     this.containersDir = join(opts.root, 'containers');
     this.runcRoot = join(opts.root, 'runc');
+    this.oci = { flavor: 'runc', version: 'runc://unknown', command: [opts.runcBinary], binary: opts.runcBinary };
+  }
+
+  /** Runs one command of the OCI runtime through the launcher. */
+  private runOci(args: string[]): Promise<{ stdout: string; stderr: string }> {
+    const [file, ...lead] = this.oci.command;
+    return this.launcher.run(file!, [...lead, '--root', this.runcRoot, ...args]);
+  }
+
+  /** Asks the binary what it is, once: runc and crun are invoked a little differently. */
+  private probeOci(): Promise<void> {
+    this.probed ??= run(this.opts.runcBinary, ['--version']).catch(() => ({ stdout: '' })).then(({ stdout }) => {
+      this.oci = ociRuntime(this.opts.runcBinary, stdout, this.opts.cgroupRoot);
+    });
+    return this.probed;
   }
 
   async init(): Promise<void> {
+    await this.probeOci();
     await this.opts.images.init();
     await this.sandboxes.init();
     await mkdir(this.containersDir, { recursive: true });
@@ -102,8 +124,8 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   async version(): Promise<string> {
-    const { stdout } = await run(this.opts.runcBinary, ['--version']);
-    return `runc://${/runc version (\S+)/.exec(stdout)?.[1] ?? 'unknown'}`;
+    await this.probeOci();
+    return this.oci.version;
   }
 
   ensureImage(image: string, policy: PullPolicy): Promise<string> {
@@ -173,15 +195,14 @@ export class RuncRuntime implements ContainerRuntime {
     const image = await this.opts.images.resolve(config.image);
     if (!image) throw new ImageError('ErrImagePull', `image "${config.image}" is not in the local image store`);
     const lower = await this.opts.images.rootfs(image);
-    const sandbox = await this.sandboxes.get(config.sandboxId);
-    const namespaces = await this.sandboxes.namespacePaths(config.sandboxId);
+    const { name: hostname, namespaces } = await this.sandboxes.forContainer(config.sandboxId);
     await mkdir(join(bundle, 'rootfs'), { recursive: true });
     await mkdir(join(bundle, 'upper'), { recursive: true });
     await mkdir(join(bundle, 'work'), { recursive: true });
     const meta: ContainerMeta = { config, lowerDir: lower, imageRef: `${parseImageReference(image.reference).repository}@${image.digest}`, createdAt: new Date().toISOString(), ...(config.tty ? {} : { splitOutput: true }) };
     await writeFile(join(bundle, 'meta.json'), JSON.stringify(meta));
     this.metas.set(id, meta);
-    const spec = ociSpec({ config, image: image.config.config, hostname: sandbox?.name ?? config.name, cgroupsPath: this.cgroups.runcPath(id), namespaces });
+    const spec = ociSpec({ config, image: image.config.config, hostname, cgroupsPath: this.cgroups.runcPath(id), namespaces });
     await writeFile(join(bundle, 'config.json'), JSON.stringify(spec, null, 1));
     if (config.stdin || config.tty) await this.launcher.run('mkfifo', ['-m', '600', stdinFifo(bundle)]);
     await this.cgroups.create(id, config.resources);
@@ -195,9 +216,11 @@ export class RuncRuntime implements ContainerRuntime {
     await mkdir(join(meta.config.logPath, '..'), { recursive: true });
     // `runc run` in the foreground under a detached shell: its exit status is the container's (128+n for signal n).
     const { config } = meta;
-    const script = supervisorScript({ runc: this.opts.runcBinary, runcRoot: this.runcRoot, bundle, id, logPath: config.logPath, stdin: !!config.stdin, stdinOnce: !!config.stdinOnce, tty: !!config.tty, lowerDir: meta.lowerDir });
-    // busybox sh runs the mount, mv and umount of the script as applets, without new execs.
-    await this.launcher.detached(BUSYBOX, ['sh', '-c', script]);
+    const script = supervisorScript({
+      runc: this.oci.binary, runcRoot: this.runcRoot, bundle, id, logPath: config.logPath, stdin: !!config.stdin, stdinOnce: !!config.stdinOnce, tty: !!config.tty, lowerDir: meta.lowerDir,
+      ownMountNamespace: this.oci.hide ? { hide: this.oci.hide } : {},
+    });
+    await this.launcher.detached(...supervisorCommand(BUSYBOX, script));
     this.watched.add(id);
     let found: string | undefined;
     while (!(found = await waitForBundleFile(bundle, ['pid', 'exit'], 60_000)));
@@ -235,17 +258,18 @@ export class RuncRuntime implements ContainerRuntime {
       return;
     }
     // Not found where expected (e.g. another cgroup layout): let runc find it.
-    await this.launcher.run(this.opts.runcBinary, ['--root', this.runcRoot, 'kill', id, signal.slice(3)]).catch(() => undefined);
+    await this.runOci(['kill', id, signal.slice(3)]).catch(() => undefined);
   }
 
   async removeContainer(id: string): Promise<void> {
     const bundle = join(this.containersDir, id);
     await this.stopContainer(id, 0);
     this.watched.delete(id);
-    // `runc run` in the foreground deletes its own state when the process ends, and the supervisor
-    // unmounts the rootfs after it: the two program starts are needed only when that did not happen.
+    // `runc run` in the foreground deletes its own state when the process ends, and the rootfs is
+    // mounted only in the supervisor's own mount namespace (older supervisors unmounted it after
+    // runc): the two program starts are needed only when that did not happen.
     if (existsSync(join(this.runcRoot, id))) {
-      await this.launcher.run(this.opts.runcBinary, ['--root', this.runcRoot, 'delete', '--force', id]).catch(() => undefined);
+      await this.runOci(['delete', '--force', id]).catch(() => undefined);
     }
     if (await mounted(join(bundle, 'rootfs'))) await this.launcher.run('umount', ['-l', join(bundle, 'rootfs')]).catch(() => undefined);
     await this.cgroups.remove(id);
@@ -322,7 +346,8 @@ export class RuncRuntime implements ContainerRuntime {
 
   async exec(id: string, command: string[], timeoutMs: number): Promise<ExecResult> {
     try {
-      const { stdout, stderr } = await run(this.opts.runcBinary, ['--root', this.runcRoot, 'exec', id, ...command], { timeout: timeoutMs });
+      const [file, ...lead] = this.oci.command;
+      const { stdout, stderr } = await run(file!, [...lead, '--root', this.runcRoot, 'exec', id, ...command], { timeout: timeoutMs });
       return { exitCode: 0, output: stdout + stderr };
     } catch (e) {
       const err = e as { code?: number | string; stdout?: string; stderr?: string; killed?: boolean };
@@ -333,7 +358,7 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   execStream(id: string, command: string[], tty?: { cols: number; rows: number }): ExecProcess {
-    return execInContainer({ runc: this.opts.runcBinary, runcRoot: this.runcRoot, bundle: join(this.containersDir, id), id }, command, tty);
+    return execInContainer({ runc: this.oci.command, runcRoot: this.runcRoot, bundle: join(this.containersDir, id), id }, command, tty);
   }
 
   async attachContainer(id: string): Promise<AttachSession> {
@@ -349,27 +374,7 @@ export class RuncRuntime implements ContainerRuntime {
   async checkNetwork(sandboxId: string, check: NetworkCheck, timeoutMs: number): Promise<{ ok: boolean; message?: string }> {
     const sandbox = await this.sandboxes.get(sandboxId);
     if (!sandbox?.netnsPath) return { ok: false, message: 'pod sandbox is not running' };
-    const host = check.host || '127.0.0.1';
-    const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
-    const netns = `--net=${sandbox.netnsPath}`;
-    if (check.kind === 'http') {
-      const url = `${(check.scheme ?? 'HTTP').toLowerCase()}://${host}:${check.port}${check.path}`;
-      // The host's curl in the pod's network namespace; Kubernetes counts 200-399 as success.
-      try {
-        const { stdout } = await run('nsenter', [netns, 'curl', '-s', '-k', '-o', '/dev/null', '-w', '%{http_code}', '-m', seconds, url], { timeout: timeoutMs + 1000 });
-        const code = Number(stdout.trim());
-        return code >= 200 && code < 400 ? { ok: true } : { ok: false, message: `HTTP probe failed with statuscode: ${code}` };
-      } catch {
-        return { ok: false, message: `Get "${url}": dial tcp ${host}:${check.port}: connect: connection refused` };
-      }
-    }
-    try {
-      // bash's /dev/tcp: connect and close, nothing sent.
-      await run('nsenter', [netns, 'bash', '-c', 'exec 3<>"/dev/tcp/$0/$1"', host, String(check.port)], { timeout: timeoutMs });
-      return { ok: true };
-    } catch {
-      return { ok: false, message: `dial tcp ${host}:${check.port}: connect: connection refused` };
-    }
+    return checkInNetns(sandbox.netnsPath, check, timeoutMs);
   }
 
   async close(): Promise<void> {

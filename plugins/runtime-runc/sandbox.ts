@@ -77,7 +77,7 @@ export class Sandboxes {
     const record: SandboxRecord = { id, podUid: config.podUid, namespace: config.namespace, name: config.name, pid, startTime };
     await writeFile(join(this.dir, `${id}.json`), JSON.stringify(record));
     this.records.set(id, record);
-    return this.status(record);
+    return this.status(record, true);
   }
 
   async remove(id: string): Promise<void> {
@@ -108,8 +108,9 @@ export class Sandboxes {
     return existsSync(`/proc/${record.pid}`) && processStartTime(record.pid) === record.startTime;
   }
 
-  private status(record: SandboxRecord): SandboxStatus {
-    const ready = this.alive(record);
+  /** `alive` when just checked: each check reads /proc/<pid>/stat. */
+  private status(record: SandboxRecord, alive?: boolean): SandboxStatus {
+    const ready = alive ?? this.alive(record);
     return {
       id: record.id,
       podUid: record.podUid,
@@ -135,11 +136,11 @@ export class Sandboxes {
     }
   }
 
-  /** Namespace paths a container of this sandbox joins. */
-  async namespacePaths(id: string): Promise<{ network: string; ipc: string; uts: string }> {
+  /** The pod's name (the containers' hostname) and the namespace paths its containers join. */
+  async forContainer(id: string): Promise<{ name: string; namespaces: { network: string; ipc: string; uts: string } }> {
     const record = await this.read(id);
     if (!record || !this.alive(record)) throw new Error(`pod sandbox ${id} is not running`);
     const ns = (kind: string) => `/proc/${record.pid}/ns/${kind}`;
-    return { network: ns('net'), ipc: ns('ipc'), uts: ns('uts') };
+    return { name: record.name, namespaces: { network: ns('net'), ipc: ns('ipc'), uts: ns('uts') } };
   }
 }

@@ -2,6 +2,7 @@
 // the kubelet shows for containerd (`StartError`), and the exit codes shells use for `exec`.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runcWording } from './oci-runtime.js';
 
 /** runc's own complaint (e.g. `exec: "foo": executable file not found in $PATH`), from its log. */
 export async function startErrorMessage(bundle: string): Promise<string> {
@@ -14,7 +15,7 @@ export async function startErrorMessage(bundle: string): Promise<string> {
     }
   });
   const last = messages.filter((m) => !/^(starting|signal)/.test(m)).pop() ?? 'runc failed without a message';
-  return `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: ${last.replace(/^runc run failed: /, '')}: unknown`;
+  return `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: ${runcWording(last.replace(/^runc run failed: /, ''))}: unknown`;
 }
 
 /**
@@ -22,6 +23,7 @@ export async function startErrorMessage(bundle: string): Promise<string> {
  * for a command that is not there and 126 for one that cannot be executed.
  */
 export function startFailureCode(code: number, output: string): number {
-  if (code !== 255 || !/exec failed|unable to start container process/.test(output)) return code;
-  return /permission denied/.test(output) ? 126 : 127;
+  // runc: "exec failed: …" / "unable to start container process: …"; crun: "executable file `x` not found in $PATH: …".
+  if (code !== 255 || !/exec failed|unable to start container process|executable file `[^`]*` not found|open executable/.test(output)) return code;
+  return /permission denied/i.test(output) ? 126 : 127;
 }

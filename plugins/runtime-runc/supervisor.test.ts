@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { attachSession } from './attach.js';
 import { BUSYBOX } from './sandbox.js';
-import { liveOutputFile, stdinFifo, supervisorScript } from './supervisor.js';
+import { liveOutputFile, stdinFifo, supervisorCommand, supervisorScript } from './supervisor.js';
 
 const FAKE_RUNC = `#!${BUSYBOX} sh
 # Writes the pid file like runc, then behaves like a small container process.
@@ -104,3 +104,60 @@ t.test('supervisor script', { skip: existsSync(BUSYBOX) ? false : `no ${BUSYBOX}
     t.match(readFileSync(c.logPath, 'utf8'), /one\ntwo\n/);
   });
 });
+
+// A stand-in runc that reports which mounts it sees: the supervisor's own mount namespace must
+// have the rootfs overlay and must not have the hidden mount; the host must see neither change.
+const MOUNT_REPORTING_RUNC = `#!${BUSYBOX} sh
+while [ $# -gt 0 ]; do [ "$1" = --pid-file ] && echo $$ >"$2"; [ "$1" = --bundle ] && bundle="$2"; shift; done
+grep -q " $bundle/rootfs " /proc/self/mountinfo && echo rootfs-mounted
+grep -q " $HIDDEN " /proc/self/mountinfo && echo hidden-visible
+grep -q " $bundle/rootfs " /proc/$HOSTPID/mountinfo && echo rootfs-on-host
+cat "$bundle/rootfs/from-image"
+exit 0
+`;
+
+const mountedOnHost = (path: string) => readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${path} `);
+
+t.test('supervisor in a mount namespace of its own', { skip: process.getuid?.() !== 0 ? 'needs root (mount namespaces)' : !existsSync(BUSYBOX) && `no ${BUSYBOX}` }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kite-supervisor-ns-'));
+  const hidden = join(dir, 'hidden');
+  execFileSync(BUSYBOX, ['mkdir', '-p', hidden, join(dir, 'image')]);
+  writeFileSync(join(dir, 'image', 'from-image'), 'image-content\n');
+  execFileSync('mount', ['-t', 'tmpfs', 'kite-test-hidden', hidden]);
+  t.teardown(() => {
+    // Anything mounted under the test directory (the hidden tmpfs; a rootfs if the namespace leaked).
+    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const at = line.split(' ')[4];
+      if (at?.startsWith(dir)) try { execFileSync('umount', ['-l', at]); } catch { /* gone */ }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const runc = join(dir, 'runc');
+  writeFileSync(runc, MOUNT_REPORTING_RUNC.replace('$HIDDEN', hidden).replace('$HOSTPID', String(process.pid)));
+  chmodSync(runc, 0o755);
+  const run = async (name: string, hide: string) => {
+    const bundle = join(dir, name);
+    execFileSync(BUSYBOX, ['mkdir', '-p', join(bundle, 'rootfs'), join(bundle, 'upper'), join(bundle, 'work')]);
+    const logPath = join(bundle, 'log');
+    const script = supervisorScript({ runc, runcRoot: join(dir, 'state'), bundle, id: name, logPath, stdin: false, tty: false, lowerDir: join(dir, 'image'), ownMountNamespace: { hide } });
+    const [file, args] = supervisorCommand(BUSYBOX, script);
+    const child = spawn(file, args, { detached: true, stdio: 'ignore' });
+    child.unref();
+    t.ok(await waitFor(() => existsSync(join(bundle, 'exit'))), `${name}: the exit file appears`);
+    return { bundle, log: existsSync(logPath) ? readFileSync(logPath, 'utf8') : '', exit: readFileSync(join(bundle, 'exit'), 'utf8').trim() };
+  };
+
+  const ok = await run('ok', hidden);
+  t.equal(ok.exit, '0');
+  t.match(ok.log, /rootfs-mounted/, 'runc sees the rootfs mounted');
+  t.match(ok.log, /image-content/, 'with the image content');
+  t.notMatch(ok.log, /hidden-visible/, 'runc does not see the hidden mount');
+  t.ok(mountedOnHost(hidden), 'the host keeps the hidden mount');
+  t.notMatch(ok.log, /rootfs-on-host/, 'the host mount table has no rootfs mount while it runs');
+
+  const bad = await run('bad-hide', join(dir, 'not-a-mount'));
+  t.equal(bad.exit, '255', 'a mount that cannot be hidden is a start failure');
+  t.notOk(existsSync(join(bad.bundle, 'pid')), 'runc did not run');
+  t.match(readFileSync(join(bad.bundle, 'runc.log'), 'utf8'), /umount|not mounted|Invalid argument/i, 'with the reason in runc.log');
+});
+

@@ -24,7 +24,8 @@ export const stdinHolderFile = (bundle: string) => join(bundle, 'stdin-holder');
 export const liveOutputFile = (bundle: string, stream: 'stdout' | 'stderr') => join(bundle, `${stream}.live`);
 
 export interface SupervisorParams {
-  runc: string;
+  /** The OCI runtime: its binary, or the program and leading arguments that run it (oci-runtime.ts). */
+  runc: string | string[];
   runcRoot: string;
   bundle: string;
   id: string;
@@ -34,12 +35,27 @@ export interface SupervisorParams {
   tty: boolean;
   /** The image rootfs; the overlay is mounted here rather than by the agent (one program start fewer). */
   lowerDir?: string;
+  /**
+   * The script runs in a mount namespace of its own (`supervisorCommand`): the rootfs mount goes
+   * with it, and `hide` (e.g. a cgroup v2 mount crun must not see) is unmounted there first.
+   */
+  ownMountNamespace?: { hide?: string };
+}
+
+/**
+ * The program and arguments that run the supervisor script in a private mount namespace. The
+ * container's rootfs is then mounted only there (and in the container's copy): the host's mount
+ * table does not grow by one mount per container, which every new container's mount namespace
+ * copies and tears down again, and the kernel unmounts it when the supervisor ends.
+ */
+export function supervisorCommand(busybox: string, script: string): [string, string[]] {
+  return [busybox, ['unshare', '-m', '--propagation', 'private', busybox, 'sh', '-c', script]];
 }
 
 export function supervisorScript(p: SupervisorParams): string {
   const q = shellQuote;
   const file = (name: string) => q(join(p.bundle, name));
-  const runc = [p.runc, '--root', p.runcRoot, '--log', join(p.bundle, 'runc.log'), 'run', '--bundle', p.bundle, '--pid-file', join(p.bundle, 'pid'), p.id].map(q).join(' ');
+  const runc = [...(typeof p.runc === 'string' ? [p.runc] : p.runc), '--root', p.runcRoot, '--log', join(p.bundle, 'runc.log'), 'run', '--bundle', p.bundle, '--pid-file', join(p.bundle, 'pid'), p.id].map(q).join(' ');
   const log = q(p.logPath);
   const exitTmp = file('exit.tmp');
   const fifo = q(stdinFifo(p.bundle));
@@ -50,12 +66,16 @@ export function supervisorScript(p: SupervisorParams): string {
   const body = p.tty
     ? `script -qfec ${q(runc)} /dev/null ${input} >>${log} 2>&1; echo $? >${exitTmp}`
     : `{ { ${runc} ${input} 2>&1 1>&3 3>&-; echo $? >${exitTmp}; } | tee -a ${q(liveOutputFile(p.bundle, 'stderr'))} >>${log} 3>&-; } 3>&1 | tee -a ${q(liveOutputFile(p.bundle, 'stdout'))} >>${log}`;
-  const run = p.lowerDir
-    ? `if mount -t overlay overlay -o ${q(`lowerdir=${p.lowerDir},upperdir=${join(p.bundle, 'upper')},workdir=${join(p.bundle, 'work')}`)} ${file('rootfs')} 2>>${file('runc.log')}; then ${body}; else echo 255 >${exitTmp}; fi`
-    : body;
+  const own = p.ownMountNamespace;
+  // What must succeed before runc runs; a failure is a start error with the message in runc.log.
+  const before = [
+    ...(own?.hide ? [`umount ${q(own.hide)}`] : []),
+    ...(p.lowerDir ? [`mount -t overlay overlay -o ${q(`lowerdir=${p.lowerDir},upperdir=${join(p.bundle, 'upper')},workdir=${join(p.bundle, 'work')}`)} ${file('rootfs')}`] : []),
+  ].map((c) => `${c} 2>>${file('runc.log')}`);
+  const run = before.length > 0 ? `if ${before.join(' && ')}; then ${body}; else echo 255 >${exitTmp}; fi` : body;
   // The rootfs is unmounted as soon as runc is done, and the exit file comes last: an exited
   // container needs no `umount` from the runtime, and its log is complete when `exit` appears.
-  const unmount = p.lowerDir ? `umount -l ${file('rootfs')} 2>/dev/null; ` : '';
+  const unmount = p.lowerDir && !own ? `umount -l ${file('rootfs')} 2>/dev/null; ` : '';
   const endHolder = once ? `kill $holder 2>/dev/null; ` : '';
   return `${holder}${run}; ${endHolder}${unmount}mv ${exitTmp} ${file('exit')}`;
 }
