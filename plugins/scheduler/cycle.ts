@@ -153,10 +153,12 @@ export class SchedulingAlgorithm {
       const inIndexOrder = nodes === all;
       if (inIndexOrder && rest.length === 0 && !inp.nominatedPods && numToFind >= len) {
         // Every node is evaluated and the batch Filters decided: the mask is their verdict.
-        mask.set(pass.subarray(0, len));
+        const verdicts = pass.subarray(0, len);
+        mask.set(verdicts);
+        // A native search finds "none rejected" (the common case) without a loop over the nodes.
+        if (verdicts.indexOf(0) < 0) return this.scored(inp, state, pod, all, all.length, opts);
         let rejected = 0;
         for (let i = 0; i < len; i++) rejected += 1 - pass[i]!;
-        if (rejected === 0) return this.scored(inp, state, pod, all, all.length, opts);
         // Statuses of rejected nodes are read only when no node fits (the FailedScheduling text,
         // preemption) or by explain: a pod that gets a node does not pay for them.
         const needStatuses = rejected === len || opts.statuses !== undefined;
