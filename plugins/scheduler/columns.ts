@@ -6,7 +6,7 @@ import type { MutableNodeInfo } from './framework/nodeinfo.js';
 import { MinTree } from './min-tree.js';
 
 /** The typed arrays of NodeColumns (the rest is per snapshot). */
-type Arrays = Omit<NodeColumns, 'count' | 'nodes' | 'flagged' | 'leastFree'>;
+type Arrays = Omit<NodeColumns, 'count' | 'nodes' | 'flagged' | 'leastFree' | 'changes'>;
 
 /** NodeColumns.leastFree, read from the trees' roots. */
 class LeastFree {
@@ -23,6 +23,8 @@ export class ColumnStore {
   private readonly freeMemory: MinTree;
   private readonly freePods: MinTree;
   private readonly leastFree: LeastFree;
+  /** NodeColumns.changes: bumped whenever a lane's node object changes (added, replaced, removed). */
+  private readonly changes = { nodes: 0 };
 
   constructor(capacity: number) {
     this.freeCpu = new MinTree(capacity);
@@ -54,6 +56,7 @@ export class ColumnStore {
     this.count(a.flags[i]!, -1);
     a.flags[i] = (spec?.unschedulable ? NodeFlag.unschedulable : 0) | ((spec?.taints as unknown[] | undefined)?.length ? NodeFlag.taints : 0) | (ni.imageStates.size ? NodeFlag.images : 0);
     this.count(a.flags[i]!, 1);
+    if (a.version[i] !== ni.nodeVersion) this.changes.nodes++;
     a.version[i] = ni.nodeVersion;
     a.generation[i] = ni.generation;
   }
@@ -62,6 +65,7 @@ export class ColumnStore {
   clear(i: number): void {
     this.count(this.arrays.flags[i]!, -1);
     this.arrays.flags[i] = 0;
+    this.changes.nodes++;
     this.freeCpu.set(i, Infinity);
     this.freeMemory.set(i, Infinity);
     this.freePods.set(i, Infinity);
@@ -75,6 +79,6 @@ export class ColumnStore {
 
   /** The view a snapshot hands out: these columns over its node list. */
   view(nodes: readonly NodeInfo[]): NodeColumns {
-    return { ...this.arrays, count: nodes.length, nodes, flagged: this.flagged, leastFree: this.leastFree };
+    return { ...this.arrays, count: nodes.length, nodes, flagged: this.flagged, leastFree: this.leastFree, changes: this.changes };
   }
 }

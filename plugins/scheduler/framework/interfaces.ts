@@ -135,6 +135,11 @@ export interface NodeColumns {
    * over all nodes, each of its own node: a request within all three fits every node.
    */
   readonly leastFree?: { readonly milliCpu: number; readonly memory: number; readonly pods: number };
+  /**
+   * A counter that moves whenever a node's object changes in any lane (added, replaced, removed;
+   * not on pod changes): answers remembered per node `version` all still hold while it stands still.
+   */
+  readonly changes?: { readonly nodes: number };
 }
 
 export interface Snapshot {

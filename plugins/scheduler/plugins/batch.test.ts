@@ -179,3 +179,29 @@ t.test("NodeResourcesFit: roomy clusters (the least-free shortcut) with one tigh
     t.test(what, async (t) => compare(t, plugin, r, snap.nodeList, 300, snap.columns()));
   }
 });
+
+t.test('NodeAffinity: a selector every node matched is re-checked when a node changes', async (t) => {
+  const plugin = plugins[3]![1] as BatchFilterPlugin;
+  const cache = new SchedulerCache(new ReferenceScorer(64));
+  const zoned = (i: number, zone: string) => makeNode(`n-${i}`, { cpu: '4', memory: '8Gi', pods: 110 }, { labels: { 'topology.kubernetes.io/zone': zone } });
+  for (let i = 0; i < 20; i++) cache.addNode(zoned(i, 'a'));
+  const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', uid: 'p' }, spec: { nodeSelector: { 'topology.kubernetes.io/zone': 'a' }, containers: [{ name: 'c', image: 'busybox' }] } };
+  const verdict = (): number[] => {
+    const snap = cache.newSnapshot();
+    const state = new CycleState();
+    const info = newPodInfo(pod);
+    (plugin as unknown as PreFilterPlugin).preFilter(state, info, snap.nodeList);
+    const pass = new Uint8Array(64).fill(1);
+    t.ok(plugin.filterBatch(state, info, snap.nodeList, pass, snap.columns()));
+    return snap.nodeList.filter((n) => pass[n.index] === 0).map((n) => Number(n.name.slice(2))).sort((a, b) => a - b);
+  };
+  t.same(verdict(), [], 'every node matches');
+  t.same(verdict(), [], 'and still does (remembered)');
+  cache.updateNode(zoned(7, 'b'));
+  t.same(verdict(), [7], 'a relabelled node is rejected');
+  cache.updateNode(zoned(7, 'a'));
+  t.same(verdict(), [], 'and accepted again when labelled back');
+  cache.removeNode(zoned(3, 'a'));
+  cache.addNode(zoned(30, 'b'));
+  t.same(verdict(), [30], 'a new node that does not match is rejected after a removal moved lanes');
+});

@@ -10,6 +10,10 @@ interface Entry {
   /** By node index: the NodeColumns version it was computed for (with columns). */
   version: Float64Array;
   ok: Uint8Array;
+  /** With columns: NodeColumns.changes.nodes and count when the lanes were last checked, and how many failed. */
+  stamp: number;
+  lanes: number;
+  failing: number;
 }
 
 export class NodeVerdicts {
@@ -23,22 +27,32 @@ export class NodeVerdicts {
     if (!e) {
       // Many distinct selectors (unusual) just start over: a bounded cache, not an LRU.
       if (this.entries.size >= this.maxKeys) this.entries.clear();
-      e = { seen: [], version: new Float64Array(0), ok: new Uint8Array(0) };
+      e = { seen: [], version: new Float64Array(0), ok: new Uint8Array(0), stamp: -1, lanes: 0, failing: 0 };
       this.entries.set(key, e);
     }
     if (columns) {
       const n = columns.count;
+      // No node object changed since every lane was checked and none failed: nothing to clear.
+      const stamp = columns.changes?.nodes ?? -1;
+      if (stamp >= 0 && stamp === e.stamp && n === e.lanes && e.failing === 0) return;
       if (e.ok.length < n) this.grow(e, n);
       const version = columns.version;
       const mine = e.version;
       const ok = e.ok;
+      let failing = 0;
       for (let i = 0; i < n; i++) {
         if (mine[i] !== version[i]) {
           mine[i] = version[i]!;
           ok[i] = matches(columns.nodes[i]!.node) ? 1 : 0;
         }
-        if (ok[i] === 0) pass[i] = 0;
+        if (ok[i] === 0) {
+          pass[i] = 0;
+          failing++;
+        }
       }
+      e.stamp = stamp;
+      e.lanes = n;
+      e.failing = failing;
       return;
     }
     for (let i = 0; i < nodes.length; i++) {
