@@ -36,6 +36,7 @@ export async function bindPodToNode(store: ObjectStore, namespace: string | unde
       const metadata = Object.keys(annotations).length ? { ...pod.metadata, annotations } : pod.metadata;
       return { ...pod, metadata, spec: { ...spec, nodeName }, status: { ...status, conditions } };
     },
-    { dryRun: opts.dryRun, subresource: 'binding' },
+    // The mutator builds new metadata/spec/status objects and leaves the current pod untouched.
+    { dryRun: opts.dryRun, subresource: 'binding', mutatorCopies: true },
   );
 }

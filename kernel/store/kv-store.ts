@@ -13,7 +13,7 @@ import { ObjectCache } from './cache.js';
 import { isWrongLastSequence, KvWriter } from './kv-writer.js';
 import { objectKey, parseKey, resourceToken } from './keys.js';
 import type { StoreMetrics } from './metrics.js';
-import type { DeleteOptions, DeleteResult, ListOptions, ListResult, ObjectStore, Watch, WatchOptions, WriteOptions } from './types.js';
+import type { DeleteOptions, DeleteResult, ListOptions, ListResult, ObjectStore, Watch, WatchOptions, WriteOptions, GuaranteedUpdateOptions } from './types.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -152,7 +152,7 @@ export class KvObjectStore implements ObjectStore {
     namespace: string | undefined,
     name: string,
     mutate: (current: T) => T | undefined | Promise<T | undefined>,
-    wopts: WriteOptions = {},
+    wopts: GuaranteedUpdateOptions = {},
   ): Promise<T> {
     return this.timed('update', res, async () => {
       for (let attempt = 0; ; attempt++) {
@@ -160,8 +160,10 @@ export class KvObjectStore implements ObjectStore {
         // stale, so later attempts read straight from the bucket.
         const cached = attempt === 0 ? this.cache.lookup(resourceToken(res), objectKey(res, namespace, name)) : undefined;
         const current = (cached?.object ?? (await this.read(res, namespace, name)).object) as T;
-        const next = await mutate(clone(current));
+        let next = await mutate(wopts.mutatorCopies ? current : clone(current));
         if (next === undefined) return clone(current);
+        // The write below sets metadata fields: on a copy of the top level and metadata only.
+        if (wopts.mutatorCopies) next = { ...next, metadata: { ...next.metadata } };
         next.metadata.resourceVersion = current.metadata.resourceVersion;
         try {
           return await this.doUpdate(res, next, wopts);

@@ -9,7 +9,7 @@ import { resourceToken } from './keys.js';
 import { applyEntry, KvObjectStore } from './kv-store.js';
 import { createStoreMetrics } from './metrics.js';
 
-export type { DeleteOptions, DeleteResult, ListOptions, ListResult, ObjectStore, Watch, WatchOptions, WriteOptions } from './types.js';
+export type { DeleteOptions, DeleteResult, GuaranteedUpdateOptions, ListOptions, ListResult, ObjectStore, Watch, WatchOptions, WriteOptions } from './types.js';
 export { KvObjectStore, nowTimestamp } from './kv-store.js';
 export { objectKey, parseKey, resourceToken } from './keys.js';
 

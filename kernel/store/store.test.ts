@@ -261,6 +261,22 @@ t.test('object store on a real nats-server', async (t) => {
     t.equal(mismatches, 0, 'the list equals the state at its resourceVersion');
   });
 
+  await t.test('guaranteedUpdate with mutatorCopies writes without touching the cached object', async (t) => {
+    const made = await store.create(CM, cm('cow', { v: '1' }));
+    await waitFor(() => store.cache.lookup('configmaps', 'configmaps.default.cow')?.revision === Number(made.metadata.resourceVersion));
+    const before = store.cache.lookup('configmaps', 'configmaps.default.cow')!.object;
+    let given: KubeObject | undefined;
+    const out = await store.guaranteedUpdate<KubeObject & { data?: Record<string, string> }>(CM, 'default', 'cow', (c) => {
+      given = c;
+      return { ...c, data: { v: '2' } };
+    }, { mutatorCopies: true });
+    t.equal(given, before, 'the mutator was given the cached object itself (no copy)');
+    t.equal(before.metadata.resourceVersion, made.metadata.resourceVersion, 'the cached object is unchanged');
+    t.not(out.metadata, before.metadata, 'the written object has its own metadata');
+    t.ok(Number(out.metadata.resourceVersion) > Number(made.metadata.resourceVersion));
+    t.same((await store.get(CM, 'default', 'cow')).data, { v: '2' });
+  });
+
   await t.test('cacheOnly: a write-mostly client caches one resource and refuses lists and watches', async (t) => {
     await store.create(NS, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'filtered' } });
     await store.create(CM, cm('before', {}, 'filtered'));

@@ -13,6 +13,15 @@ export interface WriteOptions {
   subresource?: 'binding';
 }
 
+export interface GuaranteedUpdateOptions extends WriteOptions {
+  /**
+   * `mutate` treats the object it is given as read-only and returns a new one (sharing unchanged
+   * parts is fine): the store then skips its deep copy of the current object. The result may share
+   * those parts with the store's cache: do not change it.
+   */
+  mutatorCopies?: boolean;
+}
+
 export interface DeleteOptions extends WriteOptions {
   /** Delete only if the stored object still has this uid / resourceVersion (409 Conflict otherwise). */
   preconditions?: { uid?: string; resourceVersion?: string };
@@ -87,7 +96,7 @@ export interface ObjectStore {
     namespace: string | undefined,
     name: string,
     mutate: (current: T) => T | undefined | Promise<T | undefined>,
-    opts?: WriteOptions,
+    opts?: GuaranteedUpdateOptions,
   ): Promise<T>;
   /** With finalizers the object gets deletionTimestamp and stays; otherwise it is removed. */
   delete<T extends KubeObject>(res: ResourceKey, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<DeleteResult<T>>;
