@@ -28,6 +28,8 @@ export interface QueueOptions {
   now?: () => number;
 }
 
+const NONE_NOMINATED: readonly PodInfo[] = Object.freeze([]);
+
 export class QueuedPod implements QueuedPodInfo {
   timestamp: number;
   attempts = 0;
@@ -75,6 +77,8 @@ export class SchedulingQueue {
   private readonly waiters: ((qp: QueuedPod | undefined) => void)[] = [];
   private readonly nominated = new Map<string, Map<string, PodInfo>>();
   private readonly nominatedNodeOf = new Map<string, string>();
+  /** nominatedPodsForNode's answers, dropped when the node's nominations change (read per node per cycle). */
+  private readonly nominatedLists = new Map<string, readonly PodInfo[]>();
   private backoffTimer?: NodeJS.Timeout;
   private backoffTimerAt = Infinity;
   private leftoverTimer?: NodeJS.Timeout;
@@ -329,6 +333,7 @@ export class SchedulingQueue {
     if (!m) this.nominated.set(nodeName, (m = new Map()));
     m.set(key, info);
     this.nominatedNodeOf.set(key, nodeName);
+    this.nominatedLists.delete(nodeName);
   }
 
   deleteNomination(key: string): void {
@@ -338,11 +343,15 @@ export class SchedulingQueue {
     const m = this.nominated.get(node);
     m?.delete(key);
     if (m?.size === 0) this.nominated.delete(node);
+    this.nominatedLists.delete(node);
   }
 
   nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
     const m = this.nominated.get(nodeName);
-    return m ? [...m.values()] : [];
+    if (!m) return NONE_NOMINATED;
+    let list = this.nominatedLists.get(nodeName);
+    if (!list) this.nominatedLists.set(nodeName, (list = Object.freeze([...m.values()])));
+    return list;
   }
 
   get hasNominatedPods(): boolean {

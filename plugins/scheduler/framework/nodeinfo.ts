@@ -90,9 +90,11 @@ export class MutableNodeInfo implements NodeInfo {
 
   /** A copy for a snapshot: plugins (and preemption's what-ifs) may mutate it freely. */
   clone(): MutableNodeInfo {
+    // Fields in the order the class defines them, so copies share the hidden class of the
+    // originals (filters reading a mix of both stay monomorphic).
     const c = Object.create(MutableNodeInfo.prototype) as MutableNodeInfo;
-    c.node = this.node;
     c.index = this.index;
+    c.node = this.node;
     c.pods = [...this.pods];
     c.podsWithAffinity = [...this.podsWithAffinity];
     c.podsWithRequiredAntiAffinity = [...this.podsWithRequiredAntiAffinity];

@@ -182,8 +182,16 @@ export class Framework {
 
   /** The Filter plugins of this cycle: PreFilter Skips removed once, not checked per node. */
   activeFilters(skip: ReadonlySet<string>): readonly FilterPlugin[] {
-    return skip.size ? this.filter.filter((p) => !skip.has(p.name)) : this.filter;
+    if (!skip.size) return this.filter;
+    // Asked once per node by per-node paths (statuses, preemption): remember the last answer.
+    const last = this.lastActive;
+    if (last && last.skip === skip && last.size === skip.size) return last.filters;
+    const filters = this.filter.filter((p) => !skip.has(p.name));
+    this.lastActive = { skip, size: skip.size, filters };
+    return filters;
   }
+
+  private lastActive?: { skip: ReadonlySet<string>; size: number; filters: readonly FilterPlugin[] };
 
   /** Filter plugins for one node (Handle.runFilterPlugins, preemption's what-ifs). */
   runFilter(state: CycleState, pod: PodInfo, node: NodeInfo, skip: ReadonlySet<string>): Status {
