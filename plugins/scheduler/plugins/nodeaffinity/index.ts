@@ -19,6 +19,8 @@ export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector
 export const ERR_REASON_ENFORCED = "node(s) didn't match scheduler-enforced node affinity";
 export const ERR_REASON_CONFLICT = 'pod affinity terms conflict';
 const PREFILTER_KEY = 'PreFilterNodeAffinity';
+/** The required selector's content (JSON), the key of remembered matchers and verdicts. */
+const SELECTOR_KEY = 'PreFilterNodeAffinity/selector';
 const PRESCORE_KEY = 'PreScoreNodeAffinity';
 const REJECT_POD = fixedRejection(Names.NodeAffinity, 'UnschedulableAndUnresolvable', ERR_REASON_POD);
 const REJECT_ENFORCED = fixedRejection(Names.NodeAffinity, 'UnschedulableAndUnresolvable', ERR_REASON_ENFORCED);
@@ -57,6 +59,8 @@ export class NodeAffinity implements PreFilterPlugin, BatchFilterPlugin, PreScor
   private readonly addedRequired?: NodeMatcher;
   private readonly addedPreferred?: CompiledPreferredTerms;
   private readonly verdicts = new NodeVerdicts();
+  /** Compiled required affinity by its content: the pods of one workload share one matcher. */
+  private readonly matchers = new Map<string, NodeMatcher>();
 
   constructor(args: NodeAffinityArgs) {
     const added = args.addedAffinity;
@@ -69,7 +73,15 @@ export class NodeAffinity implements PreFilterPlugin, BatchFilterPlugin, PreScor
   preFilter(state: CycleState, pod: PodInfo): { result?: PreFilterResult; status: Status } {
     const terms = requiredTermsOf(pod);
     if (!terms && !this.addedRequired && !pod.pod.spec?.nodeSelector) return { status: status('Skip') };
-    state.write(PREFILTER_KEY, requiredNodeAffinity(pod.pod));
+    const spec = pod.pod.spec ?? {};
+    const key = JSON.stringify([spec.nodeSelector ?? null, spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null]);
+    let matcher = this.matchers.get(key);
+    if (!matcher) {
+      if (this.matchers.size >= 64) this.matchers.clear();
+      this.matchers.set(key, (matcher = requiredNodeAffinity(pod.pod)));
+    }
+    state.write(PREFILTER_KEY, matcher);
+    state.write(SELECTOR_KEY, key);
     if (!terms || terms.length === 0) return { status: SUCCESS };
     const names = nodeNamesFromTerms(terms);
     if (!names) return { status: SUCCESS };
@@ -89,8 +101,8 @@ export class NodeAffinity implements PreFilterPlugin, BatchFilterPlugin, PreScor
   filterBatch(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], pass: Uint8Array, columns?: NodeColumns): boolean {
     const matches = state.read<NodeMatcher>(PREFILTER_KEY);
     if (!matches) return false;
-    const spec = pod.pod.spec ?? {};
-    const key = JSON.stringify([spec.nodeSelector ?? null, spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null]);
+    const key = state.read<string>(SELECTOR_KEY);
+    if (key === undefined) return false;
     const added = this.addedRequired;
     this.verdicts.screen(key, nodes, pass, added ? (n) => added(n) && matches(n) : matches, columns);
     return true;
