@@ -77,7 +77,7 @@ const nodeAffinityTerm = { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topo
 const nodeAffinity: Workload = {
   name: 'SchedulingNodeAffinity',
   description: 'pods with required node affinity; every node labelled zone1',
-  sizes: sizes({ nodes: 500, initPods: 500, measurePods: 1000 }, { nodes: 5000, initPods: 5000, measurePods: 1000 }),
+  sizes: sizes({ nodes: 500, initPods: 500, measurePods: 1000 }, { nodes: 5000, initPods: 5000, measurePods: 10000 }),
   namespaces: ['sched'],
   initNamespace: 'sched',
   measureNamespace: 'sched',
@@ -99,7 +99,7 @@ const antiAffinitySpec = {
 const podAntiAffinity: Workload = {
   name: 'SchedulingPodAntiAffinity',
   description: 'pods with required anti-affinity to each other per hostname',
-  sizes: sizes({ nodes: 500, initPods: 100, measurePods: 400 }, { nodes: 5000, initPods: 1000, measurePods: 1000 }, { nodes: 50, initPods: 10, measurePods: 30 }),
+  sizes: sizes({ nodes: 500, initPods: 100, measurePods: 400 }, { nodes: 5000, initPods: 1000, measurePods: 2000 }, { nodes: 50, initPods: 10, measurePods: 30 }),
   namespaces: ['sched-0', 'sched-1'],
   initNamespace: 'sched-0',
   measureNamespace: 'sched-1',
