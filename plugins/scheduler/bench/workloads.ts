@@ -130,7 +130,7 @@ const topologySpreading: Workload = {
 const preemption: Workload = {
   name: 'PreemptionBasic',
   description: 'nodes filled with low-priority pods; high-priority pods preempt them',
-  sizes: sizes({ nodes: 500, initPods: 2000, measurePods: 500 }, { nodes: 5000, initPods: 20000, measurePods: 5000 }, { nodes: 20, initPods: 80, measurePods: 20 }),
+  sizes: sizes({ nodes: 500, initPods: 2000, measurePods: 500 }, { nodes: 1000, initPods: 4000, measurePods: 1000 }, { nodes: 20, initPods: 80, measurePods: 20 }),
   namespaces: ['sched'],
   initNamespace: 'sched',
   measureNamespace: 'sched',
