@@ -82,3 +82,18 @@ export class NodeChanges {
     return this.log.slice(from).flat();
   }
 }
+
+/** A reader's place in one NodeChanges tracker: the slots changed since it last looked. */
+export class ChangeCursor {
+  private epoch = 0;
+  private tracker: NodeChanges | undefined;
+
+  /** Slots changed since the last call; undefined means "visit every slot" (first call, another tracker, too far behind). */
+  advance(changes: NodeChanges | undefined): ReturnType<NodeChanges['since']> | undefined {
+    // Epochs are a tracker's own: those of another tracker (other columns) say nothing.
+    const changed = changes && changes === this.tracker ? changes.since(this.epoch) : undefined;
+    this.tracker = changes;
+    this.epoch = changes?.epoch ?? 0;
+    return changed;
+  }
+}

@@ -4,7 +4,7 @@
 // same tally (after one binding: one node) and a pass over the generation column, instead of
 // visiting every pod of the cluster and summing into string-keyed Maps.
 import type { Node, NodeColumns, NodeInfo } from '../../framework/interfaces.js';
-import type { NodeChanges } from './changes.js';
+import { ChangeCursor, type NodeChanges } from './changes.js';
 import type { DomainIndex } from './domains.js';
 import { grown } from './grow.js';
 
@@ -207,8 +207,7 @@ export class DomainTally {
   }
 
   /** The NodeChanges pass this tally is up to date with (0: none, visit every node next time). */
-  private epoch = 0;
-  private tracker: NodeChanges | undefined;
+  private readonly cursor = new ChangeCursor();
 
   /**
    * Brings the sums up to date with `columns`, calling `contribute` for nodes that changed: the
@@ -217,10 +216,7 @@ export class DomainTally {
   sync(columns: NodeColumns, contribute: (ni: NodeInfo) => Contribution, changes?: NodeChanges): this {
     const n = columns.count;
     if (this.seen.length < n) this.seen = grown(this.seen, n);
-    // Epochs are a tracker's own: those of another tracker (other columns) say nothing.
-    const changed = changes && changes === this.tracker ? changes.since(this.epoch) : undefined;
-    this.tracker = changes;
-    this.epoch = changes?.epoch ?? 0;
+    const changed = this.cursor.advance(changes);
     if (changed) {
       for (const i of changed) {
         if (i >= n) this.leave(i);

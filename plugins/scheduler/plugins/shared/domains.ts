@@ -2,7 +2,7 @@
 // label is missing), remembered per node version (labels change only with the Node object). Batch
 // plugins count per domain in typed arrays instead of looking labels up per node and cycle.
 import type { NodeColumns } from '../../framework/interfaces.js';
-import type { NodeChanges } from './changes.js';
+import { ChangeCursor, type NodeChanges } from './changes.js';
 import { grown } from './grow.js';
 
 /** Node index → id of its value for one topology key (−1: label missing), remembered per node version. */
@@ -31,8 +31,7 @@ export class DomainIndex {
   private synced = 0;
 
   /** The NodeChanges pass this index is up to date with (0: none, visit every slot next time). */
-  private epoch = 0;
-  private tracker: NodeChanges | undefined;
+  private readonly cursor = new ChangeCursor();
 
   /** Brings the ids up to date: the slots `changes` found since the last refresh (scanned for this cycle), else every slot. */
   refresh(columns: NodeColumns, changes?: NodeChanges): this {
@@ -41,10 +40,7 @@ export class DomainIndex {
       this.version = grown(this.version, n);
       this.id = grown(this.id, n);
     }
-    // Epochs are a tracker's own: those of another tracker (other columns) say nothing.
-    const changed = changes && changes === this.tracker ? changes.since(this.epoch) : undefined;
-    this.tracker = changes;
-    this.epoch = changes?.epoch ?? 0;
+    const changed = this.cursor.advance(changes);
     if (changed) {
       for (const i of changed) {
         if (i >= n) this.leave(i);
