@@ -457,7 +457,10 @@ export function applyEntry(cache: ObjectCache, e: KvEntry, logger?: Logger): voi
     }
   };
   // Decoded when first read (a copy of the bytes: the message's buffer is not kept alive).
-  cache.apply(parsed.resource, parsed.namespace, e.key, revision, e.operation === 'PUT' ? { encoded: e.value.slice(), decode } : undefined);
+  // Deletes and purges carry no value: a non-empty value is a PUT without decoding the message's
+  // headers (every stored write keeps its CAS header, and parsing it was a cost per event).
+  const put = e.value.length > 0 || e.operation === 'PUT';
+  cache.apply(parsed.resource, parsed.namespace, e.key, revision, put ? { encoded: e.value.slice(), decode } : undefined);
 }
 
 function parseRevision(rv: string): number {
