@@ -54,6 +54,20 @@ function incoming(r: () => number, i: number): Pod {
 
 const entries = (s: PreFilterState) => s.matchNum.map((m) => [...m].sort(([a], [b]) => a.localeCompare(b)));
 
+/**
+ * Between rounds: relabelled/tainted nodes, pods added and removed; a removed node's slot takes the
+ * last node (the last one itself goes too) and a new node takes the next slot. Returns the new snapshot.
+ */
+function churn(cache: SchedulerCache, snap: ReturnType<SchedulerCache['newSnapshot']>, r: () => number, count: number, round: number): ReturnType<SchedulerCache['newSnapshot']> {
+  for (let i = 0; i < count; i++) if (r() < 0.3) cache.updateNode(randomNode(r, i));
+  for (let i = 0; i < 40; i++) cache.addPod(placed(r, 10_000 + round * 100 + i, count));
+  for (let i = 0; i < 20; i++) cache.removePod(placed(r, Math.floor(r() * 150), count));
+  cache.removeNode(snap.nodeList[snap.nodeList.length - 1]!.node);
+  cache.removeNode(snap.nodeList[Math.floor(r() * (snap.nodeList.length - 1))]!.node);
+  cache.addNode(randomNode(r, count + round));
+  return cache.newSnapshot();
+}
+
 t.test('columnar PodTopologySpread equals the per-node computation', async (t) => {
   const r = rng(20261123);
   const cache = new SchedulerCache(new ReferenceScorer(128));
@@ -83,15 +97,7 @@ t.test('columnar PodTopologySpread equals the per-node computation', async (t) =
         compared++;
       }
     }
-    // Between rounds: relabelled/tainted nodes, pods added and removed.
-    for (let i = 0; i < count; i++) if (r() < 0.3) cache.updateNode(randomNode(r, i));
-    for (let i = 0; i < 40; i++) cache.addPod(placed(r, 10_000 + round * 100 + i, count));
-    for (let i = 0; i < 20; i++) cache.removePod(placed(r, Math.floor(r() * 150), count));
-    // A removed node's slot takes the last node (the last one itself goes too); a new node takes the next slot.
-    cache.removeNode(snap.nodeList[snap.nodeList.length - 1]!.node);
-    cache.removeNode(snap.nodeList[Math.floor(r() * (snap.nodeList.length - 1))]!.node);
-    cache.addNode(randomNode(r, count + round));
-    snap = cache.newSnapshot();
+    snap = churn(cache, snap, r, count, round);
   }
   t.equal(stateMismatches, 0, 'same matching-pod counts per domain and global minimum');
   t.equal(filterMismatches, 0, `batch Filter = Filter on ${compared} pod × node pairs`);
@@ -137,13 +143,7 @@ t.test('columnar PreScore equals the per-node computation', async (t) => {
         compared++;
       }
     }
-    for (let i = 0; i < count; i++) if (r() < 0.3) cache.updateNode(randomNode(r, i));
-    for (let i = 0; i < 40; i++) cache.addPod(placed(r, 10_000 + round * 100 + i, count));
-    for (let i = 0; i < 20; i++) cache.removePod(placed(r, Math.floor(r() * 150), count));
-    cache.removeNode(snap.nodeList[snap.nodeList.length - 1]!.node);
-    cache.removeNode(snap.nodeList[Math.floor(r() * (snap.nodeList.length - 1))]!.node);
-    cache.addNode(randomNode(r, count + round));
-    snap = cache.newSnapshot();
+    snap = churn(cache, snap, r, count, round);
   }
   t.ok(compared > 5000 && skipped > 10, `${compared} pod × node scores compared, ${skipped} pods skipped`);
   t.equal(mismatches, 0, 'columnar raw scores = computePreScoreState + rawScore (own soft constraints and system defaults)');
