@@ -99,6 +99,9 @@ t.test('with pods nominated to nodes, batch screening decides as filtering every
     pod.spec.priority = Math.floor(r() * 3);
     // Big pods now and then, so nominated load decides some nodes and some pods fit nowhere.
     if (r() < 0.3) (pod.spec.containers as { resources?: unknown }[])[0]!.resources = { requests: { cpu: `${2 + Math.floor(r() * 10)}`, memory: `${1 + Math.floor(r() * 30)}Gi` } };
+    // The per-node scheduler also forgets its nodes-with-nominated-pods copies before every cycle,
+    // so a copy the batch scheduler reuses after its node or nominations changed shows up here.
+    (perNode.algorithm as unknown as { nominatedViews: Map<string, unknown> }).nominatedViews.clear();
     const outcomes = [batch, perNode].map((s) => {
       s.cache.updateSnapshot(s.snapshot);
       const out = s.algorithm.schedule({ fwk: s.frameworkFor(pod)!, snapshot: s.snapshot, scorer: s.cache.scorer, percentageOfNodesToScore: 100, nominatedPods: (n) => nominated.get(n) ?? [] }, new CycleState(), newPodInfo(pod));
@@ -123,4 +126,24 @@ t.test('with pods nominated to nodes, batch screening decides as filtering every
   }
   t.equal(mismatches, 0, `${compared} pods, identical outcomes and Statuses (${unschedulable} unschedulable, ${[...nominated.values()].flat().length} nominated)`);
   t.ok(unschedulable > 10 && unschedulable < compared - 50, 'both outcomes are exercised');
+});
+
+t.test('a node with nominated pods is filtered again with its current pods once they change', async (t) => {
+  const s = await build('reference');
+  s.cache.addNode(makeNode('only', { cpu: '4', memory: '8Gi', pods: 110 }));
+  const pod = (name: string, cpu: string, priority = 0): Pod => ({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', uid: `uid-${name}` },
+    spec: { priority, containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu } } }] },
+  });
+  // 2 cpu nominated (higher priority): a 1-cpu pod fits beside it, and keeps fitting until a
+  // 1.5-cpu pod lands on the node; then 1.5 + 2 + 1 > 4.
+  const nominated = [newPodInfo(pod('waiting', '2', 10))];
+  const run = (p: Pod) => {
+    s.cache.updateSnapshot(s.snapshot);
+    return s.algorithm.schedule({ fwk: s.frameworkFor(p)!, snapshot: s.snapshot, scorer: s.cache.scorer, percentageOfNodesToScore: 100, nominatedPods: () => nominated }, new CycleState(), newPodInfo(p)).kind;
+  };
+  t.equal(run(pod('first', '1')), 'scheduled', 'fits beside the nominated pod');
+  t.equal(run(pod('second', '1')), 'scheduled', 'the same answer from the kept copy');
+  s.cache.addPod({ ...pod('landed', '1500m'), spec: { ...pod('landed', '1500m').spec, nodeName: 'only' } });
+  t.equal(run(pod('third', '1')), 'unschedulable', 'the node changed: its pods and the nominated one leave no room');
 });

@@ -7,6 +7,7 @@ import {
   type PostFilterResult, type Status,
 } from '../../framework/interfaces.js';
 import { Names } from '../../framework/names.js';
+import { MutableNodeInfo } from '../../framework/nodeinfo.js';
 import { fitErrorMessage } from '../../cycle.js';
 import { listObjects } from '../listers.js';
 import { ArgsError, fieldError, isInteger, readArgsObject } from '../shared/fielderrors.js';
@@ -95,9 +96,12 @@ export class DefaultPreemption implements PostFilterPlugin {
       const offset = this.offset(potential.length);
       const nonViolating: Candidate[] = [];
       const violating: Candidate[] = [];
+      // One scratch copy for every dry run: a candidate keeps only its victims, not the copy.
+      let scratch: MutableNodeInfo | undefined;
       for (let i = 0; i < potential.length; i++) {
         const ni: NodeInfo = potential[(offset + i) % potential.length]!;
-        const r = selectVictimsOnNode(this.handle, state.clone(), pod, copyNode(ni), pdbs);
+        scratch ??= new MutableNodeInfo(ni.node, ni.index);
+        const r = selectVictimsOnNode(this.handle, state.clone(), pod, copyNode(ni, scratch), pdbs);
         if (r.status.code === 'Success' && r.victims && r.victims.pods.length > 0) {
           (r.victims.numPdbViolations === 0 ? nonViolating : violating).push({ node: ni.name, victims: r.victims });
           if (nonViolating.length > 0 && nonViolating.length + violating.length >= want) break;

@@ -33,8 +33,12 @@ export function byImportance(a: Pod, b: Pod): number {
   return moreImportant(a, b) ? -1 : moreImportant(b, a) ? 1 : 0;
 }
 
-/** A writable copy of a snapshot node (preemption's what-ifs must not touch the snapshot). */
-export function copyNode(ni: NodeInfo): MutableNodeInfo {
+/**
+ * A writable copy of a snapshot node (preemption's what-ifs must not touch the snapshot); into
+ * `scratch` when given and the node is the scheduler's own kind (no allocation per dry run).
+ */
+export function copyNode(ni: NodeInfo, scratch?: MutableNodeInfo): MutableNodeInfo {
+  if (scratch && ni instanceof MutableNodeInfo) return scratch.copyFrom(ni);
   const c = (ni as Partial<MutableNodeInfo>).clone;
   if (typeof c === 'function') return c.call(ni);
   const m = new MutableNodeInfo(ni.node, ni.index);
