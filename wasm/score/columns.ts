@@ -269,3 +269,27 @@ export function shapeTable(shape: number[]): Float64Array {
   }
   return table;
 }
+
+/**
+ * The node-table half of a NodeScorer (node add/change/remove and pod accounting), the same for
+ * the reference and the WASM scorer; subclasses set `table` in their constructor.
+ */
+export abstract class NodeTableScorer {
+  protected table!: NodeTable;
+
+  get nodeCount(): number {
+    return this.table.nodeCount;
+  }
+  setNode(index: number, node: NodeResources): void {
+    this.table.setNode(index, node);
+  }
+  removeNode(index: number): number {
+    return this.table.removeNode(index);
+  }
+  getNode(index: number): NodeResources {
+    return this.table.getNode(index);
+  }
+  addPod(index: number, pod: PodRequests, sign: 1 | -1 = 1): void {
+    this.table.addPod(index, pod, sign);
+  }
+}

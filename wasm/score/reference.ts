@@ -7,6 +7,7 @@ import {
   Mode,
   NODE_STATE_COLUMNS,
   NodeTable,
+  NodeTableScorer,
   Strategy,
   detailNames,
   nextRandom,
@@ -25,34 +26,18 @@ interface ExtraStats {
   max: number;
 }
 
-export class ReferenceScorer implements NodeScorer {
+export class ReferenceScorer extends NodeTableScorer implements NodeScorer {
   private readonly cols: Float64Array[];
-  private readonly table: NodeTable;
   private readonly feasible: Uint8Array;
   private readonly totals: Float64Array;
   private readonly detailCols: Float64Array[] = [];
 
   constructor(readonly capacity = 65_536) {
+    super();
     this.cols = Array.from({ length: NODE_STATE_COLUMNS }, () => new Float64Array(capacity));
     this.table = new NodeTable(capacity, this.cols);
     this.feasible = new Uint8Array(capacity);
     this.totals = new Float64Array(capacity);
-  }
-
-  get nodeCount(): number {
-    return this.table.nodeCount;
-  }
-  setNode(index: number, node: NodeResources): void {
-    this.table.setNode(index, node);
-  }
-  removeNode(index: number): number {
-    return this.table.removeNode(index);
-  }
-  getNode(index: number): NodeResources {
-    return this.table.getNode(index);
-  }
-  addPod(index: number, pod: PodRequests, sign: 1 | -1 = 1): void {
-    this.table.addPod(index, pod, sign);
   }
 
   score(request: ScoreRequest): ScoreResult {

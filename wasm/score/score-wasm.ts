@@ -9,6 +9,7 @@ import {
   Column,
   NODE_STATE_COLUMNS,
   NodeTable,
+  NodeTableScorer,
   OUTPUT_SLOTS,
   Out,
   REQUEST_SLOTS,
@@ -70,10 +71,9 @@ export interface WasmScorerOptions {
   wasmPath?: string;
 }
 
-export class WasmScorer implements NodeScorer {
+export class WasmScorer extends NodeTableScorer implements NodeScorer {
   readonly capacity: number;
   private readonly kernel: ScoreKernelExports;
-  private readonly table: NodeTable;
   private readonly mask: Uint8Array;
   private readonly request: Float64Array;
   private readonly output: Float64Array;
@@ -82,6 +82,7 @@ export class WasmScorer implements NodeScorer {
   private readonly column: (c: number) => Float64Array;
 
   constructor(capacity = 65_536, options: WasmScorerOptions = {}) {
+    super();
     const mod = options.module ?? loadScoreModule(options.wasmPath);
     const instance = new wasmApi.Instance(mod, {
       env: {
@@ -115,22 +116,6 @@ export class WasmScorer implements NodeScorer {
   extraColumn(k: number): Float64Array {
     if (!Number.isInteger(k) || k < 0 || k >= MAX_EXTRA_SCORES) throw new RangeError(`extra column ${k} outside 0..${MAX_EXTRA_SCORES - 1}`);
     return this.column(Column.extra0 + k);
-  }
-
-  get nodeCount(): number {
-    return this.table.nodeCount;
-  }
-  setNode(index: number, node: NodeResources): void {
-    this.table.setNode(index, node);
-  }
-  removeNode(index: number): number {
-    return this.table.removeNode(index);
-  }
-  getNode(index: number): NodeResources {
-    return this.table.getNode(index);
-  }
-  addPod(index: number, pod: PodRequests, sign: 1 | -1 = 1): void {
-    this.table.addPod(index, pod, sign);
   }
 
   score(request: ScoreRequest): ScoreResult {
