@@ -20,6 +20,11 @@ Commands:
   scheduler explain POD [-n NS] [-o json]
             Dry-run one scheduling cycle for POD: per node the filter that rejected it, or the
             raw, normalized and weighted score per plugin, and the node it would pick.
+  reset     Undo what Kite left on this machine for the data directory (after a kill or a stop):
+            containers, sandboxes, supervisors, mounts, cgroups, pod networks, node namespaces,
+            nats-server, then what Kite made in the directory (kite.yaml is kept; the image
+            stores too with --keep-images). Refuses while Kite runs on it; asks first on a
+            terminal, else needs -f.
   version   Print Kite's version, the kernel API version and the Kubernetes API version served.
 
 Flags (up, server, plugins):
@@ -30,6 +35,13 @@ Flags (up, server, plugins):
   --port N           API server port (default 6443; 0 picks a free port)
   --nodes N          (up) N node agents kite-node-1..N, each in its own network namespace acting
                      as a host on a private 172.30.x.0/24 bridge; removed again on exit
+
+Flags (reset):
+  --data-dir DIR     The data directory to reset (default as above)
+  --config FILE      The configuration Kite ran with, for state it keeps elsewhere (default as above)
+  -f, --force        Do not ask for confirmation
+  --keep-images      Keep the image stores (<data-dir>/images, <data-dir>/node/*/images)
+  -o json            Print what was removed as JSON
 `;
 
 function fail(msg: string, code = 1): never {
@@ -55,6 +67,8 @@ async function main(argv: string[]): Promise<void> {
       'from-host': { type: 'boolean' },
       namespace: { type: 'string', short: 'n' },
       nodes: { type: 'string' },
+      force: { type: 'boolean', short: 'f' },
+      'keep-images': { type: 'boolean' },
     },
     strict: true,
     allowPositionals: true,
@@ -80,6 +94,7 @@ async function main(argv: string[]): Promise<void> {
       const nodes = values.nodes === undefined ? undefined : Number(values.nodes);
       if (nodes !== undefined && (command !== 'up' || !Number.isInteger(nodes) || nodes < 1 || nodes > 200)) fail(`--nodes: must be an integer between 1 and 200 (kite up only), got "${values.nodes}"`, 2);
       if (nodes !== undefined && natsServers?.length) fail('--nodes: the node namespaces reach only the embedded nats-server (on the private node network); drop --nats', 2);
+      (await import('./running.js')).recordRunning(dataDir, command);
       const { startKernel } = await import('../kernel.js');
       const kernel = await startKernel({ dataDir, natsServers, configPath: values.config, apiHost: values.address, apiPort: port, ...(nodes ? { nodes } : {}) });
       process.stdout.write(
@@ -99,6 +114,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'node': {
+      (await import('./running.js')).recordRunning(dataDir, command);
       const { runNode } = await import('./node.js');
       await runNode({ dataDir, natsServers, name: values.name, hollow: values.hollow, count: values.count });
       return;
@@ -111,6 +127,11 @@ async function main(argv: string[]): Promise<void> {
     case 'plugins': {
       const { showPlugins } = await import('./plugins.js');
       process.stdout.write(await showPlugins({ dataDir, natsServers, configPath: values.config, output: values.output }));
+      return;
+    }
+    case 'reset': {
+      const { runResetCommand } = await import('./reset.js');
+      process.exitCode = await runResetCommand({ dataDir, configPath: values.config, force: !!values.force, keepImages: !!values['keep-images'], output: values.output });
       return;
     }
     case 'scheduler': {
