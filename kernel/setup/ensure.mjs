@@ -18,6 +18,8 @@ export const debianPackages = {
   crun: '/usr/bin/crun',
   'busybox-static': '/bin/busybox',
   iproute2: '/usr/sbin/ip',
+  // Probes run in the pod's network namespace: httpGet through curl, grpc through curl's HTTP/2.
+  curl: '/usr/bin/curl',
   // The CNI reference plugins (bridge, host-local, loopback, portmap): the network conformance
   // suite proves itself against them, and a conflist may choose them instead of Kite's.
   'containernetworking-plugins': '/usr/lib/cni/bridge',

@@ -22,7 +22,7 @@ export interface Probe {
   exec?: { command: string[] };
   httpGet?: { path?: string; port: number | string; host?: string; scheme?: string };
   tcpSocket?: { port: number | string; host?: string };
-  grpc?: { port: number };
+  grpc?: { port: number; service?: string };
   initialDelaySeconds?: number;
   periodSeconds?: number;
   timeoutSeconds?: number;

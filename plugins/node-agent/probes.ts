@@ -109,7 +109,7 @@ export class ContainerProber {
       if (probe.tcpSocket) {
         return await this.runtime.checkNetwork(this.sandboxId, { kind: 'tcp', port: portOf(this.spec, probe.tcpSocket.port), host: probe.tcpSocket.host }, timeoutMs);
       }
-      if (probe.grpc) return await this.runtime.checkNetwork(this.sandboxId, { kind: 'tcp', port: probe.grpc.port }, timeoutMs);
+      if (probe.grpc) return await this.runtime.checkNetwork(this.sandboxId, { kind: 'grpc', port: probe.grpc.port, ...(probe.grpc.service ? { service: probe.grpc.service } : {}) }, timeoutMs);
       return { ok: true };
     } catch (e) {
       return { ok: false, message: (e as Error).message };

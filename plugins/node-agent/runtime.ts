@@ -157,7 +157,9 @@ export interface AttachSession {
 /** A network check run from inside the pod's network namespace (probes). */
 export type NetworkCheck =
   | { kind: 'tcp'; port: number; host?: string }
-  | { kind: 'http'; port: number; path: string; host?: string; scheme?: string };
+  | { kind: 'http'; port: number; path: string; host?: string; scheme?: string }
+  /** grpc.health.v1.Health/Check on `service` (empty: the server as a whole); healthy only when SERVING. */
+  | { kind: 'grpc'; port: number; service?: string; host?: string };
 
 export interface ContainerRuntime {
   /** Short name shown in nodeInfo.containerRuntimeVersion, e.g. `runc://1.1.5`. */

@@ -30,6 +30,8 @@ function validateProbe(probe: Loose, path: string, errs: FieldErrors, mustSuccee
   else if (handlers.length > 1) errs.forbidden(`${path}.${handlers[1]}`, 'may not specify more than 1 handler type');
   if (isObject(probe.httpGet)) validatePortRef(probe.httpGet.port, `${path}.httpGet.port`, errs);
   if (isObject(probe.tcpSocket)) validatePortRef(probe.tcpSocket.port, `${path}.tcpSocket.port`, errs);
+  // gRPC probes take a port number only (no named ports), as upstream.
+  if (isObject(probe.grpc) && !validPortNumber(probe.grpc.port)) errs.invalid(`${path}.grpc.port`, probe.grpc.port, PORT_RANGE_MESSAGE);
   validateNonNegative(probe, ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'], path, errs);
   if (mustSucceedOnce && probe.successThreshold !== undefined && probe.successThreshold !== 1) errs.invalid(`${path}.successThreshold`, probe.successThreshold, 'must be 1');
 }

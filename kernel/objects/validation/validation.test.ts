@@ -167,6 +167,7 @@ t.test('invalid objects give upstream fields and messages', async (t) => {
       want: [['FieldValueInvalid', 'metadata.ownerReferences.uid', 'Invalid value: "": uid must not be empty']],
     },
     { name: 'probe without handler', obj: pod({ containers: [{ ...nginx, livenessProbe: { periodSeconds: 5 } }] }), want: [['FieldValueRequired', 'spec.containers[0].livenessProbe', 'Required value: must specify a handler type']] },
+    { name: 'grpc probe port', obj: pod({ containers: [{ ...nginx, livenessProbe: { grpc: { port: 0 } } }] }), want: [['FieldValueInvalid', 'spec.containers[0].livenessProbe.grpc.port', 'Invalid value: 0: must be between 1 and 65535, inclusive']] },
     {
       name: 'label value',
       obj: pod({ containers: [nginx] }, { name: 'p', labels: { app: 'bad value' } }),
