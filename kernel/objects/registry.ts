@@ -35,7 +35,7 @@ function t(group: string, version: string, resource: string, kind: string, names
 
 export const builtinResources: ResourceType[] = [
   t('', 'v1', 'namespaces', 'Namespace', false, { shortNames: ['ns'], verbs: NO_COLLECTION_DELETE, subresources: ['status', 'finalize'] }),
-  t('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'ephemeralcontainers'] }),
+  t('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'proxy', 'ephemeralcontainers'] }),
   t('', 'v1', 'nodes', 'Node', false, { shortNames: ['no'], subresources: ['status', 'proxy'] }),
   t('', 'v1', 'services', 'Service', true, { shortNames: ['svc'], categories: ['all'], verbs: NO_COLLECTION_DELETE, subresources: ['status', 'proxy'] }),
   t('', 'v1', 'endpoints', 'Endpoints', true, { shortNames: ['ep'], singularName: 'endpoints' }),

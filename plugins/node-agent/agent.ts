@@ -1,5 +1,6 @@
 // The node agent (kubelet role): registers the Node, heartbeats, watches the pods bound to it and
-// runs each through a PodWorker on the ContainerRuntime; serves logs over the bus. Stopping the
+// runs each through a PodWorker on the ContainerRuntime; serves logs, exec, attach, port-forward
+// and proxy (its kubelet endpoints, HTTP to pods) over the bus. Stopping the
 // agent leaves containers running: a new agent adopts them from the runtime.
 import { join } from 'node:path';
 import type { BusSubscription } from '../../kernel/bus/types.js';
@@ -7,9 +8,10 @@ import type { Logger } from '../../kernel/log.js';
 import type { Plugin } from '../../kernel/plugin/types.js';
 import type { ObjectStore, Watch } from '../../kernel/store/types.js';
 import type { Bus } from '../../kernel/bus/types.js';
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { gaugeOn, histogramOn } from '../../kernel/plugin/metrics.js';
 import { EventRecorder } from './events.js';
+import { KubeletEndpoints } from './kubelet-endpoints.js';
 import { serveAttach } from './attach.js';
 import { serveExec } from './exec.js';
 import { rotateLogs, serveLogs } from './logs.js';
@@ -17,6 +19,7 @@ import { NodeHeartbeat, defaultNodeName, hostIPv4 } from './node-status.js';
 import { POD_RESOURCE, type Pod } from './pod-types.js';
 import { PodWorker } from './pod-worker.js';
 import { PortForwarder } from './portforward.js';
+import { serveProxy } from './proxy.js';
 import type { ContainerRuntime, ContainerStatus, SandboxStatus } from './runtime.js';
 import type { NodeAgentOptions } from './setup.js';
 
@@ -57,23 +60,26 @@ export class NodeAgent implements Plugin {
   private logs?: BusSubscription;
   private exec?: BusSubscription;
   private attach?: BusSubscription;
+  private proxy?: BusSubscription;
   private portForwarder?: PortForwarder;
   private unsubscribeExit?: () => void;
   private stopped = false;
   private rotateTimer?: NodeJS.Timeout;
   private readonly log: Logger;
   private readonly nodeDir: string;
-  private readonly metrics?: ReturnType<typeof agentMetrics>;
+  private readonly metrics: ReturnType<typeof agentMetrics>;
+  /** The process's registry (what `nodes/<node>/proxy/metrics` shows); its own one without a host. */
+  private readonly registry: Registry;
 
   constructor(private readonly deps: NodeAgentDeps) {
     this.nodeName = deps.options.nodeName ?? defaultNodeName();
     this.log = deps.logger.child({ node: this.nodeName });
     this.nodeDir = join(deps.dataDir, 'node', this.nodeName);
-    if (deps.metrics) this.metrics = agentMetrics(deps.metrics);
+    this.registry = deps.metrics ?? new Registry();
+    this.metrics = agentMetrics(this.registry);
   }
 
   private observeContainers(): void {
-    if (!this.metrics) return;
     const states: Record<string, number> = { running: 0, exited: 0, created: 0, unknown: 0 };
     let pods = 0;
     for (const w of this.workers.values()) {
@@ -121,6 +127,13 @@ export class NodeAgent implements Plugin {
     this.attach = serveAttach(this.deps.bus, this.nodeName, runtime, (ns, name) => this.pod(ns, name));
     this.portForwarder = new PortForwarder(this.deps.bus, this.nodeName, runtime, (ns, name) => this.pod(ns, name));
     this.portForwarder.serve();
+    const endpoints = new KubeletEndpoints({
+      nodeName: this.nodeName,
+      registry: this.registry,
+      pods: () => [...this.workers.values()].map((w) => w.current),
+      refreshMetrics: () => this.observeContainers(),
+    });
+    this.proxy = serveProxy({ bus: this.deps.bus, nodeName: this.nodeName, endpoints, runtime, portForwarder: this.portForwarder, findPod: (ns, name) => this.pod(ns, name) });
     await this.deps.bus.flush();
     this.rotateTimer = setInterval(() => {
       this.observeContainers();
@@ -172,7 +185,7 @@ export class NodeAgent implements Plugin {
           this.finished.add(id);
           if (this.finished.size > 10_000) this.finished.delete(this.finished.values().next().value!);
         },
-        started: (seconds) => this.metrics?.podStart.observe({ node: this.nodeName }, seconds),
+        started: (seconds) => this.metrics.podStart.observe({ node: this.nodeName }, seconds),
       },
       {
         sandbox: sandboxes?.find((s) => s.podUid === uid),
@@ -212,6 +225,7 @@ export class NodeAgent implements Plugin {
     this.logs?.unsubscribe();
     this.exec?.unsubscribe();
     this.attach?.unsubscribe();
+    this.proxy?.unsubscribe();
     this.portForwarder?.stop();
     this.unsubscribeExit?.();
     await Promise.all([...this.workers.values()].map((w) => w.detach()));

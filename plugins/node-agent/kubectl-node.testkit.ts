@@ -24,6 +24,8 @@ export interface KubectlResult { code: number; stdout: string; stderr: string }
 
 export interface KubectlNode {
   dataDir: string;
+  /** The test's nats-server, for more node agents (e.g. hollow ones) beside `w1`. */
+  natsUrl: string;
   /** `--kubeconfig … --cache-dir …`, for kubectl processes a test starts itself. */
   kubectlBase: string[];
   kubeconfigPath: string;
@@ -48,7 +50,8 @@ interface Teardownable {
   teardown(fn: () => unknown): void;
 }
 
-export async function startKubectlNode(t: Teardownable, name: string): Promise<KubectlNode> {
+/** `agentOptions` go to the node agent's setup() beside `nodeName: w1` (e.g. a short metricsResolutionSeconds). */
+export async function startKubectlNode(t: Teardownable, name: string, agentOptions: Record<string, unknown> = {}): Promise<KubectlNode> {
   const nats = await startTestNats(t);
   const logger = createLogger({}, 'error');
   const registry = new ResourceRegistry();
@@ -63,7 +66,7 @@ export async function startKubectlNode(t: Teardownable, name: string): Promise<K
 
   const cgroupParent = `kite-test-${process.pid}-${name}`;
   const runtime = createRuncRuntime(runcSetup({ stateDir: join(dataDir, 'node', 'w1', 'runtime'), imageDir: join(dataDir, 'images'), cgroupParent, exitPollMs: 100 }), dataDir);
-  const agent = new NodeAgent({ store: services.store, bus: services.bus, logger, runtime, options: setup({ nodeName: 'w1' }), dataDir });
+  const agent = new NodeAgent({ store: services.store, bus: services.bus, logger, runtime, options: setup({ nodeName: 'w1', ...agentOptions }), dataDir });
   t.teardown(async () => {
     await agent.stop();
     for (const s of await runtime.listSandboxes()) await runtime.removeSandbox(s.id);
@@ -104,5 +107,5 @@ export async function startKubectlNode(t: Teardownable, name: string): Promise<K
     if (applied.code === 0) await waitFor(['get', 'pod', name], new RegExp(`${name}\\s+1/1\\s+Running`), `${name} running`);
     return applied;
   };
-  return { dataDir, kubectlBase, kubeconfigPath: api.kubeconfigPath, cacheDir, kubectl, waitFor, runPod };
+  return { dataDir, natsUrl: nats.url, kubectlBase, kubeconfigPath: api.kubeconfigPath, cacheDir, kubectl, waitFor, runPod };
 }

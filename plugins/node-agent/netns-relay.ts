@@ -1,10 +1,13 @@
 // A relay started inside a pod's network namespace (`nsenter --net=<path> node netns-relay.js <socket>`)
 // because Node cannot switch namespaces per socket. It listens on a Unix socket (path-named, so
 // reachable from the host's namespace); each connection names a port on its first line and is
-// joined to localhost:<port> in the pod: the answer is `ok\n` then raw bytes both ways (half-close
-// kept), or `error <message>\n`. It exits when its parent closes stdin or after an idle minute.
+// joined to localhost:<port> in the pod (port-forward), or names `<ip> <port>` and is joined to that
+// address as seen from inside the pod (pods/proxy to the pod's own IP, whatever the host's routes
+// say): the answer is `ok\n` then raw bytes both ways (half-close kept), or `error <message>\n`.
+// It exits when its parent closes stdin or after an idle minute.
 import { createServer, connect, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
+import { dialError, dialReason } from './dial-error.js';
 
 const IDLE_EXIT_MS = 60_000;
 
@@ -24,10 +27,24 @@ async function dialLocalhost(port: number): Promise<Socket> {
     try {
       return await dial('::1', port);
     } catch (v6) {
-      const why = (e: unknown) => ((e as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? 'connect: connection refused' : (e as Error).message);
-      throw new Error(`failed to connect to localhost:${port} inside namespace, IPv4: dial tcp4 127.0.0.1:${port}: ${why(v4)} IPv6 dial tcp6 [::1]:${port}: ${why(v6)} `);
+      throw new Error(`failed to connect to localhost:${port} inside namespace, IPv4: dial tcp4 127.0.0.1:${port}: ${dialReason(v4)} IPv6 dial tcp6 [::1]:${port}: ${dialReason(v6)} `);
     }
   }
+}
+
+/** A named address, with Go's dial words on failure (what kube-apiserver's proxy errors show). */
+async function dialAddress(host: string, port: number): Promise<Socket> {
+  try {
+    return await dial(host, port);
+  } catch (e) {
+    throw dialError(host, port, e);
+  }
+}
+
+/** `<port>` → localhost:<port>; `<host> <port>` → that address. */
+function dialTarget(line: string): Promise<Socket> {
+  const [first, second] = line.trim().split(' ');
+  return second === undefined ? dialLocalhost(Number(first)) : dialAddress(first!, Number(second));
 }
 
 function main(socketPath: string): void {
@@ -47,7 +64,7 @@ function main(socketPath: string): void {
       client.off('data', onHead);
       client.pause();
       const rest = head.subarray(nl + 1);
-      dialLocalhost(Number(head.subarray(0, nl).toString())).then((target) => {
+      dialTarget(head.subarray(0, nl).toString()).then((target) => {
         client.write('ok\n');
         if (rest.length) target.write(rest);
         client.pipe(target);

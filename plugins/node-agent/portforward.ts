@@ -89,13 +89,16 @@ export class PortForwarder {
     return relay;
   }
 
-  /** A socket joined to localhost:<port> in the pod; rejects with the relay's reason. */
-  private async dial(podUid: string, netnsPath: string, port: number): Promise<Socket> {
+  /**
+   * A socket joined to localhost:<port> in the pod, or to `host`:<port> as seen from inside the
+   * pod's network namespace; rejects with the relay's reason.
+   */
+  async dial(podUid: string, netnsPath: string, port: number, host?: string): Promise<Socket> {
     const relay = this.relayFor(podUid, netnsPath);
     await relay.ready;
     const socket = connect({ path: relay.socketPath, allowHalfOpen: true });
     await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
-    socket.write(`${port}\n`);
+    socket.write(host ? `${host} ${port}\n` : `${port}\n`);
     let head = Buffer.alloc(0);
     for (;;) {
       const chunk = await new Promise<Buffer | null>((resolve, reject) => {

@@ -5,8 +5,9 @@ import { podAttachHandler } from './attach.js';
 import { podExecHandler } from './exec.js';
 import { podLogHandler } from './logs.js';
 import { podPortForwardHandler } from './portforward.js';
+import { nodeProxyHandler, podProxyHandler, serviceProxyHandler } from './proxy.js';
 
-export { podAttachHandler, podExecHandler, podLogHandler, podPortForwardHandler };
+export { nodeProxyHandler, podAttachHandler, podExecHandler, podLogHandler, podPortForwardHandler, podProxyHandler, serviceProxyHandler };
 export * from './protocol.js';
 
 export const nodeStreamHandlers: Record<string, SubresourceHandler> = {
@@ -14,4 +15,7 @@ export const nodeStreamHandlers: Record<string, SubresourceHandler> = {
   'pods/exec': podExecHandler,
   'pods/attach': podAttachHandler,
   'pods/portforward': podPortForwardHandler,
+  'pods/proxy': podProxyHandler,
+  'nodes/proxy': nodeProxyHandler,
+  'services/proxy': serviceProxyHandler,
 };

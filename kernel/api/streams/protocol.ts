@@ -76,3 +76,49 @@ export interface AttachStreamRequest {
 }
 
 export const ATTACH_CALL = 'attach';
+
+/**
+ * Init message of a proxy stream (`kite.node.<node>.proxy`): one HTTP request relayed to the node
+ * agent, for `nodes/<node>/proxy/...` (the agent's own kubelet endpoints) or, with `pod`, for
+ * `pods/<pod>/proxy/...` (the agent makes the request to the pod). Both directions carry
+ * `PortForwardPipe` frames: toward the node the request body then a half-close; back, the first
+ * data frame is the JSON `ProxyResponseHead`, then the response body, then a half-close. A failure
+ * before the head (nothing listens, pod gone) fails the stream with a sentence.
+ */
+export interface ProxyStreamRequest {
+  method: string;
+  /** Path and query on the target, starting with `/`. */
+  path: string;
+  headers: Record<string, string | string[]>;
+  pod?: ProxyPodTarget;
+}
+
+export interface ProxyPodTarget {
+  namespace: string;
+  name: string;
+  uid?: string;
+  port: number;
+  scheme: 'http' | 'https';
+}
+
+export interface ProxyResponseHead {
+  status: number;
+  headers: Record<string, string | string[]>;
+}
+
+export const PROXY_CALL = 'proxy';
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) that a proxy does not pass on, in either direction. */
+export const HOP_BY_HOP_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/** The headers of `headers` a proxy passes on: no hop-by-hop ones, none the Connection header names. */
+export function endToEndHeaders(headers: Record<string, string | string[] | undefined>, drop: readonly string[] = []): Record<string, string | string[]> {
+  const named = String(headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (value === undefined || HOP_BY_HOP_HEADERS.has(lower) || named.includes(lower) || drop.includes(lower)) continue;
+    out[lower] = value;
+  }
+  return out;
+}
