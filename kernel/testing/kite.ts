@@ -4,6 +4,7 @@ import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reset } from '../cli/reset.js';
 import { findRepoRoot, compiledRoot } from '../paths.js';
 import { spawnTied } from '../process/tied.js';
 
@@ -87,6 +88,9 @@ export async function startTestKite(t: Teardownable, extraArgs: string[] = [], e
     }
     rmSync(cacheDir, { recursive: true, force: true });
     if (!existingDataDir) {
+      // kite reset removes what the pods' deletion may have left (a failed test's containers,
+      // sandboxes, cgroups, mounts) and what outlives every kite up: the node's bridge.
+      await reset({ dataDir }).catch((e: Error) => process.stderr.write(`startTestKite: kite reset of ${dataDir}: ${e.message}\n`));
       unmountUnder(dataDir);
       try {
         rmSync(dataDir, { recursive: true, force: true });
