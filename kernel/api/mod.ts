@@ -7,6 +7,7 @@ import { startApiServer, type ApiServer } from './http/server.js';
 import { applyPatch, recordUpdate, serverSideApply } from './patch/mod.js';
 import { toTable } from './printers/mod.js';
 import { createRestHandler, type SubresourceHandler } from './rest/mod.js';
+import { addMetricsResources, withMetricsApi } from './metrics-api/handler.js';
 
 export interface CreateApiServerOptions {
   dataDir: string;
@@ -21,7 +22,9 @@ export interface CreateApiServerOptions {
 }
 
 export async function createApiServer(opts: CreateApiServerOptions): Promise<ApiServer> {
-  const rest = createRestHandler({
+  // metrics.k8s.io (kubectl top) is answered from the node agents, not the store.
+  addMetricsResources(opts.registry);
+  const rest = withMetricsApi(createRestHandler({
     store: opts.services.store,
     registry: opts.registry,
     patch: { applyPatch, serverSideApply, recordUpdate },
@@ -30,7 +33,7 @@ export async function createApiServer(opts: CreateApiServerOptions): Promise<Api
     logger: opts.logger,
     bus: opts.services.bus,
     subresourceHandlers: opts.subresourceHandlers,
-  });
+  }), { store: opts.services.store, bus: opts.services.bus, registry: opts.registry, logger: opts.logger });
   let docs: Map<string, unknown> | undefined;
   return startApiServer({
     dataDir: opts.dataDir,

@@ -20,6 +20,7 @@ import { POD_RESOURCE, type Pod } from './pod-types.js';
 import { PodWorker } from './pod-worker.js';
 import { PortForwarder } from './portforward.js';
 import { serveProxy } from './proxy.js';
+import { ResourceMetrics } from './resource-metrics.js';
 import type { ContainerRuntime, ContainerStatus, SandboxStatus } from './runtime.js';
 import type { NodeAgentOptions } from './setup.js';
 
@@ -62,6 +63,7 @@ export class NodeAgent implements Plugin {
   private attach?: BusSubscription;
   private proxy?: BusSubscription;
   private portForwarder?: PortForwarder;
+  private resourceMetrics?: ResourceMetrics;
   private unsubscribeExit?: () => void;
   private stopped = false;
   private rotateTimer?: NodeJS.Timeout;
@@ -134,6 +136,8 @@ export class NodeAgent implements Plugin {
       refreshMetrics: () => this.observeContainers(),
     });
     this.proxy = serveProxy({ bus: this.deps.bus, nodeName: this.nodeName, endpoints, runtime, portForwarder: this.portForwarder, findPod: (ns, name) => this.pod(ns, name) });
+    this.resourceMetrics = new ResourceMetrics({ bus: this.deps.bus, nodeName: this.nodeName, runtime, logger: this.log, resolutionSeconds: options.metricsResolutionSeconds, hollow: !!this.deps.hollow, pods: () => this.workers.values() });
+    this.resourceMetrics.start();
     await this.deps.bus.flush();
     this.rotateTimer = setInterval(() => {
       this.observeContainers();
@@ -228,6 +232,7 @@ export class NodeAgent implements Plugin {
     this.proxy?.unsubscribe();
     this.portForwarder?.stop();
     this.unsubscribeExit?.();
+    this.resourceMetrics?.stop();
     await Promise.all([...this.workers.values()].map((w) => w.detach()));
     this.workers.clear();
   }

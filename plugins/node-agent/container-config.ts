@@ -183,6 +183,8 @@ export function containerResources(c: ContainerSpec): ContainerResources {
   if (cpuLimit) out.cpuLimitMillis = cpuLimit * 1000;
   const cpuRequest = tryParseQuantity(requests.cpu ?? limits.cpu);
   if (cpuRequest) out.cpuRequestMillis = cpuRequest * 1000;
+  const memoryRequest = tryParseQuantity(requests.memory ?? limits.memory);
+  if (memoryRequest) out.memoryRequestBytes = memoryRequest;
   return out;
 }
 

@@ -61,6 +61,8 @@ export interface ContainerResources {
   cpuLimitMillis?: number;
   /** CPU request in millicores (cpu shares). */
   cpuRequestMillis?: number;
+  /** Memory request in bytes (not enforced; the hollow runtime reports it as usage). */
+  memoryRequestBytes?: number;
 }
 
 export interface ContainerConfig {
@@ -112,6 +114,16 @@ export interface ContainerStatus {
   reason?: string;
   message?: string;
   logPath: string;
+}
+
+/** Resource usage of one running container, as read at `timestampMs` (the kubelet's resource metrics). */
+export interface ContainerStats {
+  /** Cumulative CPU time the container used since it started, in nanoseconds. */
+  cpuUsageNanoSeconds: number;
+  /** Memory working set in bytes: usage minus inactive file pages (upstream's `container_memory_working_set_bytes`). */
+  memoryWorkingSetBytes: number;
+  /** When the counters were read (ms since the epoch). */
+  timestampMs: number;
 }
 
 export interface ExecResult {
@@ -192,6 +204,11 @@ export interface ContainerRuntime {
   execStream(id: string, command: string[], tty?: { cols: number; rows: number }): ExecProcess;
   /** Joins a running container's stdio (kubectl attach); optional: runtimes without it refuse attach. */
   attachContainer?(id: string): Promise<AttachSession>;
+  /**
+   * Resource usage of a running container (`kubectl top` through the metrics.k8s.io API); undefined
+   * when it is not running. Optional: without it the node serves no pod metrics.
+   */
+  containerStats?(id: string): Promise<ContainerStats | undefined>;
   /** Runs a network check in the pod's network (httpGet/tcpSocket probes); true when healthy. */
   checkNetwork(sandboxId: string, check: NetworkCheck, timeoutMs: number): Promise<{ ok: boolean; message?: string }>;
 

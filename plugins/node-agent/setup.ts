@@ -20,6 +20,8 @@ export interface NodeAgentOptions {
   containerLogMaxBytes: number;
   /** How often log sizes are checked. */
   logRotateSeconds: number;
+  /** How often CPU and memory usage are sampled for the metrics.k8s.io API (`kubectl top`); metrics-server's resolution. */
+  metricsResolutionSeconds: number;
   /** Capacity overrides, e.g. for hollow nodes: { cpu: '4', memory: '8Gi', pods: '110' }. */
   capacity?: Record<string, string>;
   labels?: Record<string, string>;
@@ -29,7 +31,7 @@ export interface NodeAgentOptions {
   networkPlugin: string;
 }
 
-const NUMBERS = ['leaseDurationSeconds', 'leaseRenewSeconds', 'statusReportSeconds', 'backoffInitialSeconds', 'backoffMaxSeconds', 'backoffResetSeconds', 'containerLogMaxBytes', 'logRotateSeconds'] as const;
+const NUMBERS = ['leaseDurationSeconds', 'leaseRenewSeconds', 'statusReportSeconds', 'backoffInitialSeconds', 'backoffMaxSeconds', 'backoffResetSeconds', 'containerLogMaxBytes', 'logRotateSeconds', 'metricsResolutionSeconds'] as const;
 const DEFAULTS: Record<(typeof NUMBERS)[number], number> = {
   leaseDurationSeconds: 40,
   leaseRenewSeconds: 10,
@@ -39,6 +41,7 @@ const DEFAULTS: Record<(typeof NUMBERS)[number], number> = {
   backoffResetSeconds: 600,
   containerLogMaxBytes: 10 * 2 ** 20,
   logRotateSeconds: 10,
+  metricsResolutionSeconds: 15,
 };
 const KEYS = ['nodeName', 'runtime', 'runtimeOptions', 'capacity', 'labels', 'network', 'networkPlugin', ...NUMBERS];
 

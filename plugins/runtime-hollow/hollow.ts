@@ -3,7 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import type {
   ContainerConfig,
+  ContainerResources,
   ContainerRuntime,
+  ContainerStats,
   ContainerStatus,
   ExecProcess,
   ExecResult,
@@ -19,10 +21,15 @@ export interface HollowOptions {
 }
 
 const EXIT_PATTERN = /\bexit (\d+)\b/;
+/** Usage reported for containers without requests: 1m CPU and 4 MiB. */
+const DEFAULT_CPU_MILLIS = 1;
+const DEFAULT_MEMORY_BYTES = 4 * 2 ** 20;
+
+type HollowContainer = ContainerStatus & { exitAfter?: number; resources: ContainerResources };
 
 export class HollowRuntime implements ContainerRuntime {
   private readonly sandboxes = new Map<string, SandboxStatus>();
-  private readonly containers = new Map<string, ContainerStatus & { exitAfter?: number }>();
+  private readonly containers = new Map<string, HollowContainer>();
   private readonly listeners = new Set<(id: string) => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -66,6 +73,7 @@ export class HollowRuntime implements ContainerRuntime {
       state: 'created',
       createdAt: new Date().toISOString(),
       logPath: config.logPath,
+      resources: config.resources,
       ...(exit ? { exitAfter: Number(exit[1]) } : {}),
     });
     return id;
@@ -92,11 +100,26 @@ export class HollowRuntime implements ContainerRuntime {
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
     const c = this.containers.get(id);
-    return c ? { ...c } : undefined;
+    if (!c) return undefined;
+    const { resources: _resources, ...status } = c;
+    return status;
+  }
+
+  /**
+   * Synthetic but deterministic usage, so scale tests can use `kubectl top`: the container "uses"
+   * exactly its CPU request (CPU time grows at that rate from its start) and its memory request.
+   */
+  async containerStats(id: string): Promise<ContainerStats | undefined> {
+    const c = this.containers.get(id);
+    if (!c || c.state !== 'running' || !c.startedAt) return undefined;
+    const now = Date.now();
+    const cpuMillis = c.resources.cpuRequestMillis ?? DEFAULT_CPU_MILLIS;
+    const ranMs = Math.max(0, now - Date.parse(c.startedAt));
+    return { cpuUsageNanoSeconds: Math.round(cpuMillis * 1e6 * (ranMs / 1000)), memoryWorkingSetBytes: c.resources.memoryRequestBytes ?? DEFAULT_MEMORY_BYTES, timestampMs: now };
   }
 
   async listContainers(): Promise<ContainerStatus[]> {
-    return [...this.containers.values()].map((c) => ({ ...c }));
+    return [...this.containers.values()].map(({ resources: _resources, ...c }) => c);
   }
 
   onExit(listener: (id: string) => void): () => void {
@@ -137,7 +160,7 @@ export class HollowRuntime implements ContainerRuntime {
     this.timers.add(t);
   }
 
-  private mustGet(id: string): ContainerStatus & { exitAfter?: number } {
+  private mustGet(id: string): HollowContainer {
     const c = this.containers.get(id);
     if (!c) throw new Error(`container ${id} not found`);
     return c;

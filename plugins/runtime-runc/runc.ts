@@ -11,6 +11,7 @@ import type {
   AttachSession,
   ContainerConfig,
   ContainerRuntime,
+  ContainerStats,
   ContainerStatus,
   ExecProcess,
   ExecResult,
@@ -29,6 +30,7 @@ import { Launcher } from './launcher.js';
 import { checkInNetns } from './network-check.js';
 import { ociRuntime, type OciRuntime } from './oci-runtime.js';
 import { Cgroups } from './cgroups.js';
+import { readContainerStats } from './stats.js';
 import { buildFromCatalogue } from './images/build.js';
 import { familiarName, parseImageReference } from './images/reference.js';
 import { pullImage, registryAllowed } from './images/registry.js';
@@ -320,6 +322,13 @@ export class RuncRuntime implements ContainerRuntime {
       this.exited.set(id, { ...status });
     }
     return status;
+  }
+
+  /** Usage from the container's cgroups while it runs (started, no exit file: its cgroups outlive it). */
+  async containerStats(id: string): Promise<ContainerStats | undefined> {
+    const bundle = join(this.containersDir, id);
+    if (this.exited.has(id) || !existsSync(join(bundle, 'pid')) || existsSync(join(bundle, 'exit'))) return undefined;
+    return readContainerStats({ root: this.opts.cgroupRoot, parent: this.opts.cgroupParent }, id);
   }
 
   async listContainers(): Promise<ContainerStatus[]> {

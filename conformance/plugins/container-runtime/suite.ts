@@ -97,6 +97,22 @@ export async function runContainerRuntimeConformance(t: SuiteTest, rut: RuntimeU
     t.equal(await runtime.containerStatus(id), undefined, 'no status after remove');
   });
 
+  await t.test('resource usage of a running container (optional containerStats)', async (t) => {
+    if (!runtime.containerStats) return void t.pass('containerStats not implemented: the node serves node metrics only');
+    const s = await sandbox('sb-stats');
+    const id = await runtime.createContainer(container(s, 'measured', ['sleep', '3600'], { resources: { cpuRequestMillis: 100, memoryRequestBytes: 8 * 2 ** 20 } }));
+    t.equal(await runtime.containerStats(id), undefined, 'nothing before it starts');
+    await runtime.startContainer(id);
+    const first = await runtime.containerStats(id);
+    t.ok(first && first.cpuUsageNanoSeconds >= 0 && first.memoryWorkingSetBytes >= 0 && first.timestampMs > 0, 'numbers while it runs');
+    await new Promise((r) => setTimeout(r, 200));
+    const second = await runtime.containerStats(id);
+    t.ok(second && second.cpuUsageNanoSeconds >= first!.cpuUsageNanoSeconds && second.timestampMs >= first!.timestampMs, 'CPU time is cumulative');
+    await runtime.stopContainer(id, 1);
+    t.equal(await runtime.containerStats(id), undefined, 'nothing once it has exited');
+    await runtime.removeContainer(id);
+  });
+
   await t.test('exit codes and reasons are reported', async (t) => {
     const s = await sandbox('sb-exit');
     for (const [code, reason] of [[0, 'Completed'], [3, 'Error']] as const) {
