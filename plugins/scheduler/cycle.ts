@@ -4,9 +4,9 @@
 import { performance } from 'node:perf_hooks';
 import { MAX_EXTRA_SCORES, type ExtraScore, type NodeScorer, type ScoreResult } from '../../wasm/score/types.js';
 import { CycleState, SUCCESS, errorStatus, isBatchFilter, isSuccess, type FilterPlugin, type NodeInfo, type PodInfo, type Status } from './framework/interfaces.js';
-import type { MutableNodeInfo } from './framework/nodeinfo.js';
 import type { Framework } from './framework/runtime.js';
 import type { CacheSnapshot } from './cache.js';
+import { NominatedViews } from './nominated-views.js';
 
 /** CycleState key of the set of plugins whose PreFilter returned Skip (their Filter is not run). */
 export const SKIP_FILTER_KEY = 'kite.dev/skip-filter';
@@ -69,17 +69,6 @@ export interface CycleInputs {
   nominatedPods?: (nodeName: string) => readonly PodInfo[];
 }
 
-interface NominatedView {
-  source: NodeInfo;
-  generation: number;
-  nominated: readonly PodInfo[];
-  priority: number;
-  excluded: string | undefined;
-  others: readonly PodInfo[];
-  /** The node with `others` added; unset when `others` is empty. */
-  node: MutableNodeInfo;
-}
-
 export class SchedulingAlgorithm {
   private nextStartNodeIndex = 0;
   private seed = 0x2545f491;
@@ -87,8 +76,8 @@ export class SchedulingAlgorithm {
   /** By node index: 0 = a batch Filter rejected the node in this cycle. */
   private readonly pass: Uint8Array;
   private readonly feasible: NodeInfo[] = [];
-  /** Per node: the node with its nominated pods added, reused while neither changes (see filterNode). */
-  private readonly nominatedViews = new Map<string, NominatedView>();
+  /** Per node: the node with its nominated pods added, reused while neither changes. */
+  private readonly nominatedViews = new NominatedViews();
 
   constructor(capacity: number) {
     // One spare lane: the kernel may write mask[nodeCount] (README "ABI").
@@ -292,7 +281,7 @@ export class SchedulingAlgorithm {
   private filterNode(inp: CycleInputs, state: CycleState, pod: PodInfo, ni: NodeInfo, skip: ReadonlySet<string>): Status {
     const nominated = inp.nominatedPods?.(ni.name);
     if (nominated?.length) {
-      const view = this.nominatedView(ni, nominated, pod);
+      const view = this.nominatedViews.get(ni, nominated, pod, this.pass.length);
       if (view.others.length) {
         const s2 = state.clone();
         for (const o of view.others) {
@@ -304,34 +293,6 @@ export class SchedulingAlgorithm {
       }
     }
     return inp.fwk.runFilter(state, pod, ni, skip);
-  }
-
-  /**
-   * The nominated pods of equal or higher priority than `pod` (itself excluded) and a copy of the
-   * node with them added. While pods wait for their victims to go, every cycle passes the same
-   * nodes with the same nominations: the copy is kept per node and made again only when the node
-   * (its generation), its nomination list (a new frozen array on every change), the priority or
-   * the excluded pod changes. Filters only read NodeInfos, so sharing the copy is safe, and its
-   * generation stays stable, so per-node memos of the plugins keep their answers for it.
-   * The PreFilter AddPod extensions still run per cycle: they write this cycle's state.
-   */
-  private nominatedView(ni: NodeInfo, nominated: readonly PodInfo[], pod: PodInfo): NominatedView {
-    const priority = (pod.pod.spec.priority as number | undefined) ?? 0;
-    const uid = pod.pod.metadata.uid;
-    let excluded: string | undefined;
-    if (uid !== undefined) for (let i = 0; i < nominated.length; i++) if (nominated[i]!.pod.metadata.uid === uid) excluded = uid;
-    const known = this.nominatedViews.get(ni.name);
-    if (known && known.source === ni && known.generation === ni.generation && known.nominated === nominated && known.priority === priority && known.excluded === excluded) return known;
-    const others = nominated.filter((p) => p.pod.metadata.uid !== uid && ((p.pod.spec.priority as number | undefined) ?? 0) >= priority);
-    let node: MutableNodeInfo | undefined;
-    if (others.length) {
-      node = (ni as MutableNodeInfo).clone();
-      for (const o of others) node.addPod(o);
-    }
-    if (this.nominatedViews.size > 2 * this.pass.length + 64) this.nominatedViews.clear();
-    const view: NominatedView = { source: ni, generation: ni.generation, nominated, priority, excluded, others, node: node! };
-    this.nominatedViews.set(ni.name, view);
-    return view;
   }
 
   private score(inp: CycleInputs, state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[], evaluatedNodes: number, details: boolean): Outcome {

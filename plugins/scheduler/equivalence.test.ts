@@ -101,7 +101,7 @@ t.test('with pods nominated to nodes, batch screening decides as filtering every
     if (r() < 0.3) (pod.spec.containers as { resources?: unknown }[])[0]!.resources = { requests: { cpu: `${2 + Math.floor(r() * 10)}`, memory: `${1 + Math.floor(r() * 30)}Gi` } };
     // The per-node scheduler also forgets its nodes-with-nominated-pods copies before every cycle,
     // so a copy the batch scheduler reuses after its node or nominations changed shows up here.
-    (perNode.algorithm as unknown as { nominatedViews: Map<string, unknown> }).nominatedViews.clear();
+    (perNode.algorithm as unknown as { nominatedViews: { clear(): void } }).nominatedViews.clear();
     const outcomes = [batch, perNode].map((s) => {
       s.cache.updateSnapshot(s.snapshot);
       const out = s.algorithm.schedule({ fwk: s.frameworkFor(pod)!, snapshot: s.snapshot, scorer: s.cache.scorer, percentageOfNodesToScore: 100, nominatedPods: (n) => nominated.get(n) ?? [] }, new CycleState(), newPodInfo(pod));
