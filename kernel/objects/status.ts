@@ -23,6 +23,8 @@ export type StatusReason =
 
 export interface StatusCause {
   type?: string;
+  /** The cause's type under its wire name (metav1.StatusCause.Type is `json:"reason"`), e.g. DisruptionBudget. */
+  reason?: string;
   message?: string;
   field?: string;
 }

@@ -115,6 +115,8 @@ const messages: Record<string, string> = {
   SelfSubjectRulesReviewSpec: '1 namespace s',
   SelfSubjectReview: '1 metadata ObjectMeta, 2 status Empty',
   PriorityClass: '1 metadata ObjectMeta, 2 value i!, 3 globalDefault b, 4 description s, 5 preemptionPolicy s!',
+  PodDisruptionBudget: '1 metadata ObjectMeta, 2 spec PodDisruptionBudgetSpec, 3 status Empty',
+  PodDisruptionBudgetSpec: '1 minAvailable ios, 2 selector LabelSelector, 3 maxUnavailable ios, 4 unhealthyPodEvictionPolicy s!',
   TokenRequest: '1 metadata ObjectMeta, 2 spec TokenRequestSpec, 3 status Empty',
   TokenRequestSpec: '1 audiences []s, 3 boundObjectRef BoundObjectReference, 4 expirationSeconds i!',
   BoundObjectReference: '1 kind s, 2 apiVersion s, 3 name s, 4 uid s',

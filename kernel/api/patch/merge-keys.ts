@@ -28,6 +28,8 @@ export interface SchemaNode {
   atomic?: boolean;
   /** A free-form map: an Update that creates it also owns the map itself (`.` in FieldsV1). */
   map?: boolean;
+  /** `patchStrategy:"replace"` on a struct field: strategic merge patch replaces it whole (PDB selector). */
+  replace?: boolean;
 }
 
 /** Server-side apply fills absent key fields with their API default before matching items. */
@@ -129,6 +131,7 @@ const byResource: Record<string, SchemaNode> = {
   }),
   'networking.k8s.io/ingresses': resource({ spec: struct({ rules: ATOMIC, tls: ATOMIC }) }),
   'networking.k8s.io/networkpolicies': resource({ spec: struct({ podSelector: labelSelector }) }),
+  'policy/poddisruptionbudgets': resource({ spec: struct({ selector: { atomic: true, replace: true } }), status: struct({ conditions }) }),
   'discovery.k8s.io/endpointslices': resource({ endpoints: ATOMIC, ports: ATOMIC }),
   'rbac.authorization.k8s.io/roles': resource({ rules: ATOMIC }),
   'rbac.authorization.k8s.io/clusterroles': resource({ rules: ATOMIC }),

@@ -79,7 +79,7 @@ function retainKeys(orig: JsonObject, patch: JsonObject): void {
 }
 
 function mergeValue(orig: unknown, patch: unknown, schema: SchemaNode | undefined): unknown {
-  if (isObject(patch)) return mergeMap(isObject(orig) ? orig : {}, patch, schema);
+  if (isObject(patch)) return mergeMap(isObject(orig) && !schema?.replace ? orig : {}, patch, schema);
   if (Array.isArray(patch)) {
     if (patch.some(Array.isArray)) throw unprocessable('lists of lists are not supported');
     const list = schema?.list;

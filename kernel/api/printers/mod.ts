@@ -7,6 +7,7 @@ import { bindingPrinter, endpointSlicePrinter, eventPrinter, ingressClassPrinter
 import { configMapPrinter, endpointsPrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter, servicePrinter } from './core.js';
 import { rfc3339 } from './format.js';
 import { podPrinter } from './pod.js';
+import { podDisruptionBudgetPrinter } from './policy.js';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.js';
 import type { Printer, Table, TableColumnDefinition, TableRow } from './types.js';
 import { nameColumn } from './types.js';
@@ -69,6 +70,7 @@ const printers = new Map<string, Printer>([
   [key('coordination.k8s.io', 'leases'), leasePrinter],
   [key('discovery.k8s.io', 'endpointslices'), endpointSlicePrinter],
   [key('scheduling.k8s.io', 'priorityclasses'), priorityClassPrinter],
+  [key('policy', 'poddisruptionbudgets'), podDisruptionBudgetPrinter],
   [key('rbac.authorization.k8s.io', 'rolebindings'), bindingPrinter],
   [key('rbac.authorization.k8s.io', 'clusterrolebindings'), bindingPrinter],
   // Roles and ClusterRoles have no printer upstream either: they use the default table.

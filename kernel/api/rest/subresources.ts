@@ -9,6 +9,7 @@ import { resourceKeyString, type KubeObject } from '../../objects/types.js';
 import type { ApiRequest } from '../types.js';
 import type { RestDeps } from './deps.js';
 import { deleteOptionsFrom } from './delete.js';
+import { admitEviction } from './eviction.js';
 import { checkTypeMeta, decodeBody, sendPlain } from './negotiate.js';
 import { getObject } from './read.js';
 import { casUpdate, checkResourceVersion, isProjectedSubresource } from './scope.js';
@@ -153,13 +154,14 @@ async function bindPod(deps: RestDeps, req: ApiRequest): Promise<void> {
   sendPlain(req, 201, successStatus(201));
 }
 
-/** Deletes the pod (PodDisruptionBudgets are not enforced yet). */
+/** Deletes the pod if its PodDisruptionBudget allows it (eviction.ts). */
 async function evictPod(deps: RestDeps, req: ApiRequest): Promise<void> {
   const body = decodeBody(deps, req);
   const apiVersion = body.apiVersion === 'policy/v1beta1' ? 'policy/v1beta1' : 'policy/v1';
   const eviction = checkTypeMeta(body, apiVersion, 'Eviction');
   if (eviction.metadata.name && eviction.metadata.name !== req.name) throw errors.badRequest('name in URL does not match name in Eviction object');
-  const opts = deleteOptionsFrom(eviction.deleteOptions as Parameters<typeof deleteOptionsFrom>[0], req.query);
+  const requested = deleteOptionsFrom(eviction.deleteOptions as Parameters<typeof deleteOptionsFrom>[0], req.query);
+  const opts = await admitEviction(deps.store, req.resource, req.namespace, req.name!, requested);
   await deps.store.delete(req.resource, req.namespace, req.name!, opts);
   deps.logger.debug('evicted pod', { pod: `${req.namespace}/${req.name}`, resource: resourceKeyString(req.resource) });
   sendPlain(req, 201, successStatus(201));

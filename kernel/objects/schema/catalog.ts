@@ -6,9 +6,10 @@ import { groupTypes } from './group-types.js';
 import { metaTypes } from './meta-types.js';
 import { podExtraTypes } from './pod-extra-types.js';
 import { podTypes } from './pod-types.js';
+import { policyTypes } from './policy-types.js';
 import { workloadTypes } from './workload-types.js';
 
-export const catalog: Catalog = new Map(Object.entries({ ...metaTypes, ...podTypes, ...podExtraTypes, ...coreTypes, ...workloadTypes, ...groupTypes }));
+export const catalog: Catalog = new Map(Object.entries({ ...metaTypes, ...podTypes, ...podExtraTypes, ...coreTypes, ...workloadTypes, ...groupTypes, ...policyTypes }));
 
 /** Upstream Go package of an API group: '' → core, 'networking.k8s.io' → networking, 'rbac.authorization.k8s.io' → rbac. */
 export function packageOf(group: string): string {

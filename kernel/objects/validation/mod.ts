@@ -10,6 +10,7 @@ import { validateObjectMeta, type NameCheck } from './meta.js';
 import { dns1035Label, dns1123Label, dns1123Subdomain, pathSegmentName } from './names.js';
 import { defaultPod } from './pod-defaults.js';
 import { validatePodSpec, validatePodUpdate } from './pods.js';
+import { defaultPodDisruptionBudget, validatePodDisruptionBudget } from './policy.js';
 import { defaultService, validateService, validateServiceUpdate } from './services.js';
 import * as workloads from './workloads.js';
 
@@ -50,6 +51,7 @@ const RULES: Record<string, TypeRules> = {
   'apps/statefulsets': { defaults: workloads.defaultStatefulSet, validate: workloads.validateStatefulSet, validateUpdate: workloads.validateSelectorUpdate },
   'batch/jobs': { defaults: workloads.defaultJob, validate: workloads.validateJob, validateUpdate: workloads.validateJobUpdate },
   'batch/cronjobs': { name: cronJobName, defaults: workloads.defaultCronJob, validate: workloads.validateCronJob },
+  'policy/poddisruptionbudgets': { defaults: defaultPodDisruptionBudget, validate: validatePodDisruptionBudget },
   'rbac.authorization.k8s.io/roles': { name: pathSegmentName },
   'rbac.authorization.k8s.io/rolebindings': { name: pathSegmentName, validateUpdate: immutableRoleRef },
   'rbac.authorization.k8s.io/clusterroles': { name: pathSegmentName },
