@@ -22,8 +22,7 @@ export type StatusReason =
   | 'ServiceUnavailable';
 
 export interface StatusCause {
-  type?: string;
-  /** The cause's type under its wire name (metav1.StatusCause.Type is `json:"reason"`), e.g. DisruptionBudget. */
+  /** The cause's type (FieldValueInvalid, DisruptionBudget, …) under its wire name: metav1.StatusCause.Type is `json:"reason"`. */
   reason?: string;
   message?: string;
   field?: string;

@@ -112,7 +112,7 @@ export class KvObjectStore implements ObjectStore {
       if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
       const name = meta.name;
       if (!name) {
-        throw errors.invalid(obj.kind ?? res.resource, '', [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'name or generateName is required' }], res.group);
+        throw errors.invalid(obj.kind ?? res.resource, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'name or generateName is required' }], res.group);
       }
       if (res.namespaced) {
         if (!meta.namespace) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');

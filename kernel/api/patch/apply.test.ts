@@ -145,7 +145,7 @@ t.test('scale conflicts with a later apply unless forced', async (t) => {
   t.equal(err.code, 409);
   t.equal(err.reason, 'Conflict');
   t.equal(err.message, 'Apply failed with 1 conflict: conflict with "kubectl-scale" with subresource "scale" using apps/v1: .spec.replicas');
-  t.same(err.details?.causes, [{ type: 'FieldManagerConflict', message: 'conflict with "kubectl-scale" with subresource "scale" using apps/v1', field: '.spec.replicas' }]);
+  t.same(err.details?.causes, [{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl-scale" with subresource "scale" using apps/v1', field: '.spec.replicas' }]);
 
   const forced = apply(scaled, config(3), 'kubectl', true, T2);
   t.equal(spec(forced).replicas, 3);

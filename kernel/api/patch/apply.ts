@@ -112,7 +112,7 @@ function describeOwner(o: Owner): string {
 
 function conflictError(conflicts: Conflict[]): StatusError {
   const causes: StatusCause[] = conflicts.map((c) => ({
-    type: 'FieldManagerConflict',
+    reason: 'FieldManagerConflict',
     message: `conflict with ${describeOwner(c.owner)}`,
     field: pathString(c.path),
   }));

@@ -4,6 +4,6 @@ import { StatusError } from '../../objects/status.js';
 /** Upstream's 422 for a patch that is well-formed but cannot be applied; the reason is the cause. */
 export function unprocessable(reason: string): StatusError {
   return new StatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', {
-    causes: [{ type: 'UnexpectedServerResponse', message: reason }],
+    causes: [{ reason: 'UnexpectedServerResponse', message: reason }],
   });
 }

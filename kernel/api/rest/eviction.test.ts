@@ -205,7 +205,7 @@ t.test('PodDisruptionBudget validation', async (t) => {
 
   const negative = await create({ minAvailable: -1, selector });
   t.equal(negative.status, 422);
-  t.same(negative.body.details.causes, [{ type: 'FieldValueInvalid', field: 'spec.minAvailable', message: 'Invalid value: -1: must be greater than or equal to 0' }]);
+  t.same(negative.body.details.causes, [{ reason: 'FieldValueInvalid', field: 'spec.minAvailable', message: 'Invalid value: -1: must be greater than or equal to 0' }]);
 
   const tooMuch = await create({ maxUnavailable: '120%', selector });
   t.equal(tooMuch.body.details?.causes?.[0]?.field, 'spec.maxUnavailable');

@@ -90,7 +90,7 @@ function replicasOf(scale: KubeObject, name: string): number {
   const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
     const shown = replicas === undefined ? 'null' : JSON.stringify(replicas);
-    throw errors.invalid('Scale', name, [{ type: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${shown}: must be greater than or equal to 0` }], 'autoscaling');
+    throw errors.invalid('Scale', name, [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${shown}: must be greater than or equal to 0` }], 'autoscaling');
   }
   return replicas;
 }
@@ -140,10 +140,10 @@ async function bindPod(deps: RestDeps, req: ApiRequest): Promise<void> {
   if (binding.metadata.name && binding.metadata.name !== name) throw errors.badRequest('name in URL does not match name in Binding object');
   const target = (binding.target ?? {}) as { kind?: string; name?: string };
   if (!target.name) {
-    throw errors.invalid('Binding', name, [{ type: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
+    throw errors.invalid('Binding', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
   }
   if (target.kind && target.kind !== 'Node') {
-    throw errors.invalid('Binding', name, [{ type: 'FieldValueNotSupported', field: 'target.kind', message: `Unsupported value: "${target.kind}": supported values: "Node"` }]);
+    throw errors.invalid('Binding', name, [{ reason: 'FieldValueNotSupported', field: 'target.kind', message: `Unsupported value: "${target.kind}": supported values: "Node"` }]);
   }
   await bindPodToNode(deps.store, req.namespace, name, target.name, {
     uid: binding.metadata.uid,

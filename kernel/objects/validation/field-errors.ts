@@ -47,7 +47,7 @@ export class FieldErrors {
   }
 
   private add(type: CauseType, field: string, message: string): void {
-    this.causes.push({ type, message, field });
+    this.causes.push({ reason: type, message, field });
   }
 
   required(field: string, detail = ''): void {

@@ -267,7 +267,7 @@ t.test('invalid objects give upstream fields and messages', async (t) => {
   ];
   for (const c of cases) {
     const got = causesOf(() => admit(c.obj));
-    t.same(got.causes.map((x) => [x.type, x.field, x.message]), c.want, c.name);
+    t.same(got.causes.map((x) => [x.reason, x.field, x.message]), c.want, c.name);
   }
   const single = causesOf(() => admit(pod({ containers: [{ name: 'a' }] })));
   t.equal(single.message, 'Pod "p" is invalid: spec.containers[0].image: Required value', 'whole message');
@@ -348,5 +348,5 @@ t.test('scheduling gates can be removed from a pod, not added', async (t) => {
   const none = admit({ ...gated, spec: { ...spec, schedulingGates: undefined } }, 'UPDATE', gated);
   t.notOk((none.spec as Spec).schedulingGates, 'all gates removed');
   const more = causesOf(() => admit({ ...gated, spec: { ...spec, schedulingGates: [{ name: 'example.com/a' }, { name: 'example.com/c' }] } }, 'UPDATE', gated));
-  t.same(more.causes, [{ type: 'FieldValueForbidden', message: "Forbidden: only deletion is allowed, but found new scheduling gate 'example.com/c'", field: 'spec.schedulingGates' }]);
+  t.same(more.causes, [{ reason: 'FieldValueForbidden', message: "Forbidden: only deletion is allowed, but found new scheduling gate 'example.com/c'", field: 'spec.schedulingGates' }]);
 });
