@@ -8,6 +8,7 @@ import { applyPatch, recordUpdate, serverSideApply } from './patch/mod.js';
 import { toTable } from './printers/mod.js';
 import { createRestHandler, type SubresourceHandler } from './rest/mod.js';
 import { addMetricsResources, withMetricsApi } from './metrics-api/handler.js';
+import { withVersionConversion } from './versions/handler.js';
 
 export interface CreateApiServerOptions {
   dataDir: string;
@@ -24,7 +25,8 @@ export interface CreateApiServerOptions {
 export async function createApiServer(opts: CreateApiServerOptions): Promise<ApiServer> {
   // metrics.k8s.io (kubectl top) is answered from the node agents, not the store.
   addMetricsResources(opts.registry);
-  const rest = withMetricsApi(createRestHandler({
+  // autoscaling/v1 HPAs are converted to and from the stored autoscaling/v2 (kernel/api/versions).
+  const rest = withVersionConversion(withMetricsApi(createRestHandler({
     store: opts.services.store,
     registry: opts.registry,
     patch: { applyPatch, serverSideApply, recordUpdate },
@@ -33,7 +35,7 @@ export async function createApiServer(opts: CreateApiServerOptions): Promise<Api
     logger: opts.logger,
     bus: opts.services.bus,
     subresourceHandlers: opts.subresourceHandlers,
-  }), { store: opts.services.store, bus: opts.services.bus, registry: opts.registry, logger: opts.logger });
+  }), { store: opts.services.store, bus: opts.services.bus, registry: opts.registry, logger: opts.logger }));
   let docs: Map<string, unknown> | undefined;
   return startApiServer({
     dataDir: opts.dataDir,

@@ -59,6 +59,7 @@ export const builtinResources: ResourceType[] = [
   t('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   t('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
   t('scheduling.k8s.io', 'v1', 'priorityclasses', 'PriorityClass', false, { shortNames: ['pc'] }),
+  t('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, { shortNames: ['hpa'], categories: ['all'], subresources: ['status'] }),
   t('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, { shortNames: ['pdb'], subresources: ['status'] }),
   t('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
   t('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),

@@ -85,7 +85,7 @@ export function resolveModuleReference(module: string, baseDir: string): string 
 
 /** The built-in plugins `kite up` loads by default: controllers in process, the node agent in its own process. */
 export function builtinPlugins(): { name: string; module: string; placement?: Placement; options?: unknown }[] {
-  const controllers = ['replicaset', 'deployment', 'gc', 'namespace', 'serviceaccount', 'job', 'endpoints', 'endpointslice', 'nodelifecycle', 'nodeipam', 'disruption'];
+  const controllers = ['replicaset', 'deployment', 'gc', 'namespace', 'serviceaccount', 'job', 'endpoints', 'endpointslice', 'nodelifecycle', 'nodeipam', 'disruption', 'hpa'];
   const names: Record<string, string> = { gc: 'garbage-collector', nodelifecycle: 'node-lifecycle-controller', nodeipam: 'node-ipam-controller' };
   const runtime = process.getuid?.() === 0 ? 'builtin:runtime-runc' : 'builtin:runtime-hollow';
   return [

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { apiVersionOf, type ResourceRegistry, type ResourceType } from '../../objects/registry.js';
 import { subresourceInfo } from './subresources.js';
+import { convertedVersions } from '../versions/handler.js';
 
 export type AggregatedVersion = 'v2' | 'v2beta1';
 
@@ -42,12 +43,22 @@ function storageVersionHash(rt: ResourceType): string {
 }
 
 function typesIn(registry: ResourceRegistry, group: string, version: string): ResourceType[] {
-  return registry.all().filter((rt) => rt.group === group && rt.version === version);
+  return registry.all().filter((rt) => rt.group === group && (rt.version === version || convertedVersions(rt).includes(version)));
+}
+
+/** Group → versions, the stored versions first (preferred), then those served by conversion (api/versions). */
+function servedGroups(registry: ResourceRegistry): Map<string, string[]> {
+  const groups = registry.groups();
+  for (const rt of registry.all()) {
+    const versions = groups.get(rt.group) ?? [];
+    for (const v of convertedVersions(rt)) if (!versions.includes(v)) versions.push(v);
+  }
+  return groups;
 }
 
 /** Groups in registry order; the core group ('') is served under /api, not /apis. */
 function namedGroups(registry: ResourceRegistry): [string, string[]][] {
-  return [...registry.groups()].filter(([group]) => group !== '');
+  return [...servedGroups(registry)].filter(([group]) => group !== '');
 }
 
 function apiGroup(group: string, versions: string[]) {
@@ -65,7 +76,7 @@ export function apiGroupList(registry: ResourceRegistry) {
 
 /** `/apis/<group>`; undefined when the group is not served. */
 export function apiGroupDocument(registry: ResourceRegistry, group: string) {
-  const versions = registry.groups().get(group);
+  const versions = servedGroups(registry).get(group);
   if (!group || !versions) return undefined;
   return { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group, versions) };
 }

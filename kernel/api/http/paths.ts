@@ -4,6 +4,7 @@ import { StatusError } from '../../objects/status.js';
 import type { ResourceRegistry, ResourceType } from '../../objects/registry.js';
 import type { ApiVerb } from '../types.js';
 import { isConnectSubresource, subresourceInfo } from '../discovery/subresources.js';
+import { convertedVersions } from '../versions/handler.js';
 
 export interface ParsedResourcePath {
   resource: ResourceType;
@@ -94,7 +95,8 @@ export function parseResourcePath(registry: ResourceRegistry, method: string, pa
   // proxy paths carry a remainder (`pods/x/proxy/some/path`); nothing else may.
   if (!resourceName || (extra.length > 0 && subresource !== 'proxy')) throw notFound();
   const rt = registry.byResource(group, resourceName);
-  if (!rt || rt.version !== version) throw notFound();
+  // A type may also be served at versions it is converted from/to (kernel/api/versions).
+  if (!rt || (rt.version !== version && !convertedVersions(rt).includes(version))) throw notFound();
   if (namespace !== undefined && !rt.namespaced) throw notFound();
   if (subresource !== undefined && !(rt.subresources ?? []).includes(subresource)) throw notFound();
 

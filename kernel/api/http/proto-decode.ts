@@ -129,6 +129,9 @@ function decodeMessage(buf: Buffer, messageName: string, path: string): Record<s
 /** Decodes a `k8s\0`-enveloped protobuf body of a kind Kite knows into its JSON object. */
 export function protobufToJson(body: Buffer): Record<string, unknown> {
   const { apiVersion, kind, raw } = unwrapEnvelope(body);
-  if (!kind || !protoMessage(kind)) throw unsupported(`kind ${kind || '(none)'}`);
-  return { apiVersion, kind, ...decodeMessage(raw, kind, kind) };
+  // A layout particular to one version (`<Kind>@<group>/<version>`) wins over the kind's.
+  if (!kind) throw unsupported('kind (none)');
+  const message = protoMessage(`${kind}@${apiVersion}`) ? `${kind}@${apiVersion}` : kind;
+  if (!protoMessage(message)) throw unsupported(`kind ${kind}`);
+  return { apiVersion, kind, ...decodeMessage(raw, message, kind) };
 }

@@ -117,6 +117,10 @@ const messages: Record<string, string> = {
   PriorityClass: '1 metadata ObjectMeta, 2 value i!, 3 globalDefault b, 4 description s, 5 preemptionPolicy s!',
   PodDisruptionBudget: '1 metadata ObjectMeta, 2 spec PodDisruptionBudgetSpec, 3 status Empty',
   PodDisruptionBudgetSpec: '1 minAvailable ios, 2 selector LabelSelector, 3 maxUnavailable ios, 4 unhealthyPodEvictionPolicy s!',
+  // autoscaling/v1 (kubectl autoscale); the stored autoscaling/v2 layout is not listed.
+  'HorizontalPodAutoscaler@autoscaling/v1': '1 metadata ObjectMeta, 2 spec HorizontalPodAutoscalerSpecV1, 3 status Empty',
+  HorizontalPodAutoscalerSpecV1: '1 scaleTargetRef CrossVersionObjectReference, 2 minReplicas i!, 3 maxReplicas i!, 4 targetCPUUtilizationPercentage i!',
+  CrossVersionObjectReference: '1 kind s, 2 name s, 3 apiVersion s',
   TokenRequest: '1 metadata ObjectMeta, 2 spec TokenRequestSpec, 3 status Empty',
   TokenRequestSpec: '1 audiences []s, 3 boundObjectRef BoundObjectReference, 4 expirationSeconds i!',
   BoundObjectReference: '1 kind s, 2 apiVersion s, 3 name s, 4 uid s',

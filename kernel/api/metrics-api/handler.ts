@@ -16,7 +16,7 @@ import { predicateFromQuery } from '../rest/filters.js';
 import { includeObjectParam, negotiateOutput, partialMetadata } from '../rest/negotiate.js';
 import type { ApiRequest, RestHandler } from '../types.js';
 import { cpuQuantity, goDuration, memoryQuantity } from './format.js';
-import { METRICS_CALL, type ResourceMetricsReply, type ResourceMetricsRequest, type ResourceUsage, type UsageWindow } from './protocol.js';
+import { METRICS_CALL, type PodUsage, type ResourceMetricsReply, type ResourceMetricsRequest, type ResourceUsage, type UsageWindow } from './protocol.js';
 
 export const METRICS_GROUP = 'metrics.k8s.io';
 const VERSION = 'v1beta1';
@@ -89,6 +89,40 @@ function metadataOf(obj: KubeObject, now: string): KubeObject['metadata'] {
   return { name, ...(namespace ? { namespace } : {}), creationTimestamp: now, ...(labels ? { labels } : {}) };
 }
 
+/** Asks one node agent for the usage it sampled; undefined when there is no bus or no answer in time. */
+export async function askNodeMetrics(bus: Bus | undefined, logger: Logger, node: string, want: ResourceMetricsRequest['want'], timeoutMs = DEFAULT_NODE_TIMEOUT_MS): Promise<ResourceMetricsReply | undefined> {
+  if (!bus) return undefined;
+  try {
+    const request: ResourceMetricsRequest = { want };
+    return (await bus.request(subjects.node(node, METRICS_CALL), request, { timeoutMs })).json<ResourceMetricsReply>();
+  } catch (e) {
+    logger.debug('node did not answer for metrics', { node, error: (e as Error).message });
+    return undefined;
+  }
+}
+
+/**
+ * The sampled usage of running, scheduled pods by pod uid, asking each of their nodes once (what
+ * a PodMetrics list answers, for in-process readers such as the HPA controller). Pods without
+ * samples yet are absent.
+ */
+export async function podUsageByUid(bus: Bus | undefined, logger: Logger, pods: KubeObject[], timeoutMs = DEFAULT_NODE_TIMEOUT_MS): Promise<Map<string, PodUsage>> {
+  const nodes = new Set<string>();
+  const wanted = new Set<string | undefined>();
+  for (const p of pods) {
+    const node = (p.spec as { nodeName?: string } | undefined)?.nodeName;
+    if (!node || (p.status as { phase?: string } | undefined)?.phase !== 'Running') continue;
+    nodes.add(node);
+    wanted.add(p.metadata.uid);
+  }
+  const out = new Map<string, PodUsage>();
+  await Promise.all([...nodes].map(async (node) => {
+    const reply = await askNodeMetrics(bus, logger, node, 'pods', timeoutMs);
+    for (const u of reply?.pods ?? []) if (wanted.has(u.uid) && u.containers.length > 0) out.set(u.uid, u);
+  }));
+  return out;
+}
+
 /** Whether it is metrics-server's own API: the RestHandler for everything else stays in charge. */
 export function withMetricsApi(rest: RestHandler, deps: MetricsApiDeps): RestHandler {
   const metrics = createMetricsApi(deps);
@@ -103,16 +137,7 @@ export function createMetricsApi(deps: MetricsApiDeps): RestHandler {
     return rt;
   };
 
-  const ask = async (node: string, want: ResourceMetricsRequest['want']): Promise<ResourceMetricsReply | undefined> => {
-    if (!deps.bus) return undefined;
-    try {
-      const request: ResourceMetricsRequest = { want };
-      return (await deps.bus.request(subjects.node(node, METRICS_CALL), request, { timeoutMs })).json<ResourceMetricsReply>();
-    } catch (e) {
-      deps.logger.debug('node did not answer for metrics', { node, error: (e as Error).message });
-      return undefined;
-    }
-  };
+  const ask = (node: string, want: ResourceMetricsRequest['want']) => askNodeMetrics(deps.bus, deps.logger, node, want, timeoutMs);
 
   const nodeMetrics = async (nodes: KubeObject[]): Promise<NodeMetrics[]> => {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -122,22 +147,12 @@ export function createMetricsApi(deps: MetricsApiDeps): RestHandler {
 
   const podMetrics = async (pods: KubeObject[]): Promise<PodMetrics[]> => {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const byNode = new Map<string, KubeObject[]>();
-    for (const p of pods) {
-      const node = (p.spec as { nodeName?: string } | undefined)?.nodeName;
-      if (!node || (p.status as { phase?: string } | undefined)?.phase !== 'Running') continue;
-      byNode.set(node, [...(byNode.get(node) ?? []), p]);
-    }
+    const usage = await podUsageByUid(deps.bus, deps.logger, pods, timeoutMs);
     const out: PodMetrics[] = [];
-    await Promise.all([...byNode].map(async ([node, onNode]) => {
-      const reply = await ask(node, 'pods');
-      const usage = new Map((reply?.pods ?? []).map((u) => [u.uid, u]));
-      for (const pod of onNode) {
-        const u = usage.get(pod.metadata.uid ?? '');
-        if (!u || u.containers.length === 0) continue;
-        out.push({ metadata: metadataOf(pod, now), ...windowOf(u), containers: u.containers.map((c) => ({ name: c.name, usage: usageOf(c) })) });
-      }
-    }));
+    for (const pod of pods) {
+      const u = usage.get(pod.metadata.uid ?? '');
+      if (u) out.push({ metadata: metadataOf(pod, now), ...windowOf(u), containers: u.containers.map((c) => ({ name: c.name, usage: usageOf(c) })) });
+    }
     return out.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
   };
 

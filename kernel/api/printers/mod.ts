@@ -4,6 +4,7 @@ import type { ResourceType } from '../../objects/registry.js';
 import { apiVersionOf } from '../../objects/registry.js';
 import type { KubeObject } from '../../objects/types.js';
 import { bindingPrinter, endpointSlicePrinter, eventPrinter, ingressClassPrinter, ingressPrinter, leasePrinter, networkPolicyPrinter, priorityClassPrinter } from './cluster.js';
+import { horizontalPodAutoscalerPrinter } from './autoscaling.js';
 import { configMapPrinter, endpointsPrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter, servicePrinter } from './core.js';
 import { rfc3339 } from './format.js';
 import { podPrinter } from './pod.js';
@@ -70,6 +71,7 @@ const printers = new Map<string, Printer>([
   [key('coordination.k8s.io', 'leases'), leasePrinter],
   [key('discovery.k8s.io', 'endpointslices'), endpointSlicePrinter],
   [key('scheduling.k8s.io', 'priorityclasses'), priorityClassPrinter],
+  [key('autoscaling', 'horizontalpodautoscalers'), horizontalPodAutoscalerPrinter],
   [key('policy', 'poddisruptionbudgets'), podDisruptionBudgetPrinter],
   [key('rbac.authorization.k8s.io', 'rolebindings'), bindingPrinter],
   [key('rbac.authorization.k8s.io', 'clusterrolebindings'), bindingPrinter],

@@ -1,6 +1,7 @@
 // All described types in one table, and the way from a resource type to its schema name.
 import type { ResourceType } from '../registry.js';
 import type { Catalog, FieldDef, TypeDef } from './dsl.js';
+import { autoscalingTypes } from './autoscaling-types.js';
 import { coreTypes } from './core-types.js';
 import { groupTypes } from './group-types.js';
 import { metaTypes } from './meta-types.js';
@@ -9,7 +10,7 @@ import { podTypes } from './pod-types.js';
 import { policyTypes } from './policy-types.js';
 import { workloadTypes } from './workload-types.js';
 
-export const catalog: Catalog = new Map(Object.entries({ ...metaTypes, ...podTypes, ...podExtraTypes, ...coreTypes, ...workloadTypes, ...groupTypes, ...policyTypes }));
+export const catalog: Catalog = new Map(Object.entries({ ...metaTypes, ...podTypes, ...podExtraTypes, ...coreTypes, ...workloadTypes, ...groupTypes, ...policyTypes, ...autoscalingTypes }));
 
 /** Upstream Go package of an API group: '' → core, 'networking.k8s.io' → networking, 'rbac.authorization.k8s.io' → rbac. */
 export function packageOf(group: string): string {

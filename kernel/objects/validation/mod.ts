@@ -4,6 +4,7 @@ import type { Admission, AdmissionOperation } from '../admission.js';
 import { apiVersionOf, type ResourceRegistry } from '../registry.js';
 import { errors } from '../status.js';
 import type { KubeObject, ResourceKey } from '../types.js';
+import { defaultHorizontalPodAutoscaler, validateHorizontalPodAutoscaler } from './autoscaling.js';
 import * as core from './core.js';
 import { FieldErrors, GoLiteral, goValue, isObject, type Loose } from './field-errors.js';
 import { validateObjectMeta, type NameCheck } from './meta.js';
@@ -51,6 +52,7 @@ const RULES: Record<string, TypeRules> = {
   'apps/statefulsets': { defaults: workloads.defaultStatefulSet, validate: workloads.validateStatefulSet, validateUpdate: workloads.validateSelectorUpdate },
   'batch/jobs': { defaults: workloads.defaultJob, validate: workloads.validateJob, validateUpdate: workloads.validateJobUpdate },
   'batch/cronjobs': { name: cronJobName, defaults: workloads.defaultCronJob, validate: workloads.validateCronJob },
+  'autoscaling/horizontalpodautoscalers': { defaults: defaultHorizontalPodAutoscaler, validate: validateHorizontalPodAutoscaler },
   'policy/poddisruptionbudgets': { defaults: defaultPodDisruptionBudget, validate: validatePodDisruptionBudget },
   'rbac.authorization.k8s.io/roles': { name: pathSegmentName },
   'rbac.authorization.k8s.io/rolebindings': { name: pathSegmentName, validateUpdate: immutableRoleRef },
