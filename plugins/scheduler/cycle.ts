@@ -197,7 +197,8 @@ export class SchedulingAlgorithm {
           screenedOut.push(ni);
           continue;
         }
-        if (inp.nominatedPods?.(ni.name)?.length) s = this.filterNode(inp, state, pod, ni, skipFilter);
+        const nominated = inp.nominatedPods?.(ni.name);
+        if (nominated?.length) s = this.filterNode(inp, state, pod, ni, skipFilter, nominated);
         else {
           if (rest.length === 0) {
             mask[index] = 1;
@@ -278,8 +279,7 @@ export class SchedulingAlgorithm {
   }
 
   /** Filters one node, twice when higher-or-equal priority pods are nominated to it (upstream). */
-  private filterNode(inp: CycleInputs, state: CycleState, pod: PodInfo, ni: NodeInfo, skip: ReadonlySet<string>): Status {
-    const nominated = inp.nominatedPods?.(ni.name);
+  private filterNode(inp: CycleInputs, state: CycleState, pod: PodInfo, ni: NodeInfo, skip: ReadonlySet<string>, nominated = inp.nominatedPods?.(ni.name)): Status {
     if (nominated?.length) {
       const view = this.nominatedViews.get(ni, nominated, pod, this.pass.length);
       if (view.others.length) {

@@ -6,7 +6,7 @@ import type { KubeObject } from '../../kernel/objects/types.js';
 import type { ObjectStore } from '../../kernel/store/types.js';
 import { bindPod, evictPod, setNominatedNode } from './binding.js';
 import { SKIP_FILTER_KEY } from './cycle.js';
-import type { CycleState, Handle, HandleExtensions, NodeInfo, Pod, PodInfo, Snapshot, Status, WaitingPod } from './framework/interfaces.js';
+import type { CycleState, FilterPlugin, Handle, HandleExtensions, NodeInfo, Pod, PodInfo, Snapshot, Status, WaitingPod } from './framework/interfaces.js';
 import { newPodInfo } from './framework/podinfo.js';
 import type { Framework } from './framework/runtime.js';
 import type { ListedResource, ObjectListers } from './plugins/listers.js';
@@ -63,6 +63,14 @@ export class FrameworkHandle implements Handle, HandleExtensions, ObjectListers 
 
   runFilterPlugins(state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     return this.fwk().runFilter(state, pod, node, state.read<Set<string>>(SKIP_FILTER_KEY) ?? NO_SKIP);
+  }
+
+  activeFilterPlugins(state: CycleState): readonly FilterPlugin[] {
+    return this.fwk().activeFilters(state.read<Set<string>>(SKIP_FILTER_KEY) ?? NO_SKIP);
+  }
+
+  preFilterExtensionsActive(state: CycleState): boolean {
+    return this.fwk().hasPreFilterExtensions(state.read<Set<string>>(SKIP_FILTER_KEY) ?? NO_SKIP);
   }
 
   runPreFilterExtensionAddPod(state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo): Status {

@@ -392,4 +392,8 @@ export interface HandleExtensions {
   getWaitingPod?(uid: string): WaitingPod | undefined;
   /** Nominated pods per node (what preemption's nominator knows). */
   nominatedPodsForNode?(nodeName: string): readonly PodInfo[];
+  /** The Filter plugins that run in this cycle (PreFilter Skips removed), in order. */
+  activeFilterPlugins?(state: CycleState): readonly FilterPlugin[];
+  /** Whether any PreFilter plugin with AddPod/RemovePod extensions runs in this cycle. */
+  preFilterExtensionsActive?(state: CycleState): boolean;
 }

@@ -9,17 +9,44 @@ const NO_PORTS: readonly HostPort[] = Object.freeze([]);
 
 /** The host ports a pod's containers claim; most pods claim none (no allocation then). */
 function hostPortsOf(pod: Pod): readonly HostPort[] {
-  let ports: HostPort[] | undefined;
-  const collect = (containers: unknown): void => {
-    for (const c of (containers ?? []) as { ports?: { hostPort?: number; hostIP?: string; protocol?: string }[] }[]) {
-      for (const p of c.ports ?? []) {
-        if (p.hostPort && p.hostPort > 0) (ports ??= []).push({ ip: p.hostIP || '0.0.0.0', protocol: p.protocol || 'TCP', port: p.hostPort });
-      }
+  // Called on every add and remove of a pod (preemption's dry runs do hundreds per attempt):
+  // plain loops, no closure.
+  const spec = pod.spec;
+  if (!spec) return NO_PORTS;
+  // Init containers' ports first, then the containers'.
+  return collectHostPorts(spec.initContainers, collectHostPorts(spec.containers, undefined)) ?? NO_PORTS;
+}
+
+type PortedContainer = { ports?: { hostPort?: number; hostIP?: string; protocol?: string }[] };
+
+function collectHostPorts(containers: unknown, after: HostPort[] | undefined): HostPort[] | undefined {
+  const list = containers as PortedContainer[] | undefined;
+  if (!list || list.length === 0) return after;
+  let out: HostPort[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const ps = list[i]!.ports;
+    if (!ps) continue;
+    for (let j = 0; j < ps.length; j++) {
+      const p = ps[j]!;
+      if (p.hostPort && p.hostPort > 0) (out ??= []).push({ ip: p.hostIP || '0.0.0.0', protocol: p.protocol || 'TCP', port: p.hostPort });
     }
-  };
-  collect(pod.spec?.initContainers);
-  collect(pod.spec?.containers);
-  return ports ?? NO_PORTS;
+  }
+  if (!out) return after;
+  if (after) out.push(...after);
+  return out;
+}
+
+/** The pods below `priority` (in node order), what they request and how many, at node generation `generation`. */
+export interface BelowPriority {
+  generation: number;
+  priority: number;
+  pods: PodInfo[];
+  milliCpu: number;
+  memory: number;
+  ephemeralStorage: number;
+  nonZeroMilliCpu: number;
+  nonZeroMemory: number;
+  count: number;
 }
 
 export class MutableNodeInfo implements NodeInfo {
@@ -35,6 +62,8 @@ export class MutableNodeInfo implements NodeInfo {
   generation = nextGeneration++;
   /** Changes only when the Node object is replaced (setNode): answers about the node itself stay valid until then. */
   nodeVersion = this.generation;
+  /** Preemption's sums of the pods below a priority (DefaultPreemption resourcesRuleOut), kept while `generation` holds. */
+  belowPriority: BelowPriority | undefined = undefined;
 
   constructor(node: Node, public index = -1) {
     this.node = node;
@@ -66,15 +95,45 @@ export class MutableNodeInfo implements NodeInfo {
 
   /** Removes a pod by uid (or namespace/name when it has no uid); returns it, or undefined. */
   removePod(pod: Pod): PodInfo | undefined {
-    const same = (p: PodInfo) =>
-      pod.metadata.uid ? p.pod.metadata.uid === pod.metadata.uid : p.pod.metadata.name === pod.metadata.name && p.pod.metadata.namespace === pod.metadata.namespace;
-    const i = this.pods.findIndex(same);
+    const i = indexOfPod(this.pods, pod);
     if (i < 0) return undefined;
     const [info] = this.pods.splice(i, 1) as [PodInfo];
     if (this.podsWithAffinity.length) this.podsWithAffinity = this.podsWithAffinity.filter((p) => p !== info);
     if (this.podsWithRequiredAntiAffinity.length) this.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity.filter((p) => p !== info);
     this.account(info, -1);
     return info;
+  }
+
+  /**
+   * Removes every pod of `below` at once, leaving the node as removePod on each would (pods in
+   * the same order, the same totals). Only for a node whose generation `below` was taken at, with
+   * no host ports in use and no extended resources requested: false (nothing done) otherwise.
+   */
+  removeBelow(below: BelowPriority): boolean {
+    if (below.generation !== this.generation || this.usedPorts.length > 0 || this.requested.scalar.size > 0) return false;
+    const gone = below.pods;
+    if (gone.length === 0) return true;
+    const pods = this.pods;
+    let kept = 0;
+    let next = 0;
+    for (let i = 0; i < pods.length; i++) {
+      const p = pods[i]!;
+      if (next < gone.length && p === gone[next]) next++;
+      else pods[kept++] = p;
+    }
+    if (next !== gone.length) throw new Error('removeBelow: the pods are not this node\'s, in its order');
+    pods.length = kept;
+    if (this.podsWithAffinity.length) this.podsWithAffinity = this.podsWithAffinity.filter((p) => !gone.includes(p));
+    if (this.podsWithRequiredAntiAffinity.length) this.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity.filter((p) => !gone.includes(p));
+    const r = this.requested;
+    r.milliCpu -= below.milliCpu;
+    r.memory -= below.memory;
+    r.ephemeralStorage -= below.ephemeralStorage;
+    r.pods -= below.count;
+    this.nonZeroRequested.milliCpu -= below.nonZeroMilliCpu;
+    this.nonZeroRequested.memory -= below.nonZeroMemory;
+    this.generation = nextGeneration++;
+    return true;
   }
 
   private account(info: PodInfo, sign: 1 | -1): void {
@@ -86,7 +145,9 @@ export class MutableNodeInfo implements NodeInfo {
     if (info.requests.scalar.size) for (const [k, v] of info.requests.scalar) r.scalar.set(k, (r.scalar.get(k) ?? 0) + sign * v);
     this.nonZeroRequested.milliCpu += sign * info.nonZeroRequests.milliCpu;
     this.nonZeroRequested.memory += sign * info.nonZeroRequests.memory;
-    const ports = hostPortsOf(info.pod);
+    // Removing from a node without host ports in use frees none: the pod's spec is not read
+    // (preemption's dry runs remove thousands of pods per attempt).
+    const ports = sign < 0 && this.usedPorts.length === 0 ? NO_PORTS : hostPortsOf(info.pod);
     if (ports.length === 0) {
       // Most pods claim no host port.
     } else if (sign > 0) this.usedPorts.push(...ports);
@@ -114,6 +175,7 @@ export class MutableNodeInfo implements NodeInfo {
     c.imageStates = this.imageStates;
     c.generation = this.generation;
     c.nodeVersion = this.nodeVersion;
+    c.belowPriority = this.belowPriority;
     return c;
   }
 
@@ -135,8 +197,24 @@ export class MutableNodeInfo implements NodeInfo {
     this.imageStates = src.imageStates;
     this.generation = src.generation;
     this.nodeVersion = src.nodeVersion;
+    this.belowPriority = src.belowPriority;
     return this;
   }
+}
+
+/** Index of `pod` in `pods` by uid (or namespace/name when it has no uid), -1 when absent. */
+function indexOfPod(pods: readonly PodInfo[], pod: Pod): number {
+  const uid = pod.metadata.uid;
+  if (uid) {
+    for (let i = 0; i < pods.length; i++) if (pods[i]!.pod.metadata.uid === uid) return i;
+    return -1;
+  }
+  const { name, namespace } = pod.metadata;
+  for (let i = 0; i < pods.length; i++) {
+    const m = pods[i]!.pod.metadata;
+    if (m.name === name && m.namespace === namespace) return i;
+  }
+  return -1;
 }
 
 function copyArray<T>(to: T[], from: readonly T[]): void {

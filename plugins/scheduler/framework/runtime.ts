@@ -219,8 +219,22 @@ export class Framework {
     return SUCCESS;
   }
 
+  /** PreFilter plugins that have extensions, in order (preemption's dry runs call them per pod moved). */
+  private withExtensions?: readonly PreFilterPlugin[];
+
+  /** Whether a PreFilter plugin with extensions runs in a cycle that skips `skip`. */
+  hasPreFilterExtensions(skip: ReadonlySet<string>): boolean {
+    return this.extensionPlugins().some((p) => !skip.has(p.name));
+  }
+
+  private extensionPlugins(): readonly PreFilterPlugin[] {
+    return (this.withExtensions ??= this.preFilter.filter((p) => typeof p.preFilterExtensions === 'function'));
+  }
+
   runPreFilterExtension(kind: 'add' | 'remove', state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo, skip: ReadonlySet<string>): Status {
-    for (const p of this.preFilter) {
+    const plugins = this.extensionPlugins();
+    for (let i = 0; i < plugins.length; i++) {
+      const p = plugins[i]!;
       if (skip.has(p.name)) continue;
       const ext = p.preFilterExtensions?.();
       if (!ext) continue;

@@ -40,6 +40,8 @@ export interface FakeHandleOptions {
   filters?: (FilterPlugin & Partial<PreFilterPlugin>)[];
   objects?: Partial<Record<ListedResource, KubeObject[]>>;
   priorityClasses?: Map<string, { value: number; globalDefault: boolean; preemptionPolicy?: string }>;
+  /** Pods nominated to each node (what nominatedPodsForNode answers). */
+  nominatedPods?: ReadonlyMap<string, readonly PodInfo[]>;
 }
 
 export class FakeHandle implements Handle, ObjectListers {
@@ -90,6 +92,15 @@ export class FakeHandle implements Handle, ObjectListers {
       if (!isSuccess(s)) return { ...s, plugin: f.name };
     }
     return SUCCESS;
+  }
+  nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
+    return this.opts.nominatedPods?.get(nodeName) ?? [];
+  }
+  activeFilterPlugins(state: CycleState): readonly FilterPlugin[] {
+    return this.filters.filter((f) => !state.read(`skip/${f.name}`));
+  }
+  preFilterExtensionsActive(state: CycleState): boolean {
+    return this.filters.some((f) => typeof f.preFilterExtensions === 'function' && !state.read(`skip/${f.name}`));
   }
   private ext(kind: 'add' | 'remove', state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo): Status {
     for (const f of this.filters) {

@@ -12,7 +12,8 @@ import { fitErrorMessage } from '../../cycle.js';
 import { listObjects } from '../listers.js';
 import { ArgsError, fieldError, isInteger, readArgsObject } from '../shared/fielderrors.js';
 import { pickOneCandidate, type Candidate } from './select.js';
-import { compilePdbs, copyNode, podPriority, selectVictimsOnNode } from './victims.js';
+import { NodeResourcesFit } from '../noderesources/fit.js';
+import { compilePdbs, copyNode, nominatedOthers, podPriority, resourcesRuleOut, selectVictimsOnNode, type TotalsFilter } from './victims.js';
 
 export { NO_VICTIMS } from './victims.js';
 
@@ -47,6 +48,11 @@ export class DefaultPreemption implements PostFilterPlugin {
   readonly name = Names.DefaultPreemption;
   /** Where the dry run starts among potential nodes (upstream: random); tests may pin it. */
   offset: (n: number) => number = (n) => Math.floor(Math.random() * n);
+  /**
+   * The dry runs' shortcuts (plugins/ADVANCED.md "DefaultPreemption"); tests turn them off to
+   * compare with the long path.
+   */
+  resourceShortcut = true;
 
   constructor(private readonly args: DefaultPreemptionArgs, private readonly handle: Handle & HandleExtensions) {}
 
@@ -96,22 +102,47 @@ export class DefaultPreemption implements PostFilterPlugin {
       const offset = this.offset(potential.length);
       const nonViolating: Candidate[] = [];
       const violating: Candidate[] = [];
-      // One scratch copy for every dry run: a candidate keeps only its victims, not the copy.
+      // Scratch copies for every dry run: a candidate keeps only its victims, not the copies.
       let scratch: MutableNodeInfo | undefined;
+      let withNominated: MutableNodeInfo | undefined;
+      const fit = this.resourceShortcut ? totalsFilterOf(this.handle, state) : undefined;
+      // Lower-priority pods leave a dry run's copy at once when no PreFilter extension is told.
+      const bulk = this.resourceShortcut && this.handle.preFilterExtensionsActive?.(state) === false;
+      // Nodes NodeResourcesFit rules out before a dry run: never candidates, their dry runs (for
+      // their Status) are needed only when no node is a candidate (the FitError message).
+      const ruledOut: { ni: NodeInfo; others: readonly PodInfo[] }[] = [];
+      const dryRun = (ni: NodeInfo, others: readonly PodInfo[]) => {
+        scratch ??= new MutableNodeInfo(ni.node, ni.index);
+        withNominated ??= new MutableNodeInfo(ni.node, ni.index);
+        const r = selectVictimsOnNode(this.handle, state.clone(), pod, copyNode(ni, scratch), pdbs, others, withNominated, fit, bulk);
+        if (r.status.code === 'Success' && r.victims && r.victims.pods.length > 0) return r.victims;
+        return r.status.code === 'Success' ? { code: 'Error' as const, reasons: [`expected at least one victim pod on node "${ni.name}"`] } : r.status;
+      };
       for (let i = 0; i < potential.length; i++) {
         const ni: NodeInfo = potential[(offset + i) % potential.length]!;
-        scratch ??= new MutableNodeInfo(ni.node, ni.index);
-        const r = selectVictimsOnNode(this.handle, state.clone(), pod, copyNode(ni, scratch), pdbs);
-        if (r.status.code === 'Success' && r.victims && r.victims.pods.length > 0) {
-          (r.victims.numPdbViolations === 0 ? nonViolating : violating).push({ node: ni.name, victims: r.victims });
+        const others = nominatedOthers(this.handle, pod, ni.name);
+        if (fit && resourcesRuleOut(fit, pod, ni, others)) {
+          ruledOut.push({ ni, others });
+          continue;
+        }
+        const r = dryRun(ni, others);
+        if ('pods' in r) {
+          (r.numPdbViolations === 0 ? nonViolating : violating).push({ node: ni.name, victims: r });
           if (nonViolating.length > 0 && nonViolating.length + violating.length >= want) break;
           continue;
         }
-        const s = r.status.code === 'Success' ? { code: 'Error' as const, reasons: [`expected at least one victim pod on node "${ni.name}"`] } : r.status;
-        if (s.code === 'Error') return { status: s };
-        nodeToStatus.set(ni.name, s);
+        if (r.code === 'Error') return { status: r };
+        nodeToStatus.set(ni.name, r);
       }
       candidates = [...nonViolating, ...violating];
+      if (candidates.length === 0) {
+        for (const { ni, others } of ruledOut) {
+          const r = dryRun(ni, others);
+          if ('pods' in r) return { status: { code: 'Error', reasons: [`node "${ni.name}" was ruled out by its resources but has victims`] } };
+          if (r.code === 'Error') return { status: r };
+          nodeToStatus.set(ni.name, r);
+        }
+      }
     }
 
     if (candidates.length === 0) {
@@ -154,6 +185,14 @@ export class DefaultPreemption implements PostFilterPlugin {
       await this.handle.nominate(pod.pod, undefined).catch(() => undefined);
     }
   }
+}
+
+/** NodeResourcesFit when it filters in this cycle: its verdict on totals is then a Filter's verdict. */
+function totalsFilterOf(handle: Handle & HandleExtensions, state: CycleState): TotalsFilter | undefined {
+  const filters = handle.activeFilterPlugins?.(state);
+  if (!filters) return undefined;
+  for (const f of filters) if (f instanceof NodeResourcesFit) return f;
+  return undefined;
 }
 
 export const defaultPreemptionFactory: PluginFactory<DefaultPreemptionArgs> = {

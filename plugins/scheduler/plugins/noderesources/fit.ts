@@ -46,11 +46,13 @@ const FITS: readonly InsufficientResource[] = Object.freeze([]);
  * and resource groups apply to extended resources only.
  */
 export function fitsRequest(request: Resource, node: NodeInfo, ignored: Ignored = NOTHING_IGNORED): readonly InsufficientResource[] {
+  return fitsTotals(request, node.allocatable, node.requested, node.pods.length, ignored);
+}
+
+/** fitsRequest on a node's totals: what the node has (`alloc`), what its `podCount` pods request (`used`). */
+export function fitsTotals(request: Resource, alloc: Resource, used: Resource, podCount: number, ignored: Ignored = NOTHING_IGNORED): readonly InsufficientResource[] {
   // Allocates only on a shortfall: Filter runs this for every node.
   let out: InsufficientResource[] | undefined;
-  const alloc = node.allocatable;
-  const used = node.requested;
-  const podCount = node.pods.length;
   if (podCount + 1 > alloc.pods) (out ??= []).push({ resourceName: 'pods', reason: REASON_TOO_MANY_PODS, requested: 1, used: podCount, capacity: alloc.pods });
   if (request.milliCpu === 0 && request.memory === 0 && request.ephemeralStorage === 0 && request.scalar.size === 0) return out ?? FITS;
   if (request.milliCpu > 0 && request.milliCpu > alloc.milliCpu - used.milliCpu) {
@@ -74,6 +76,30 @@ export function fitsRequest(request: Resource, node: NodeInfo, ignored: Ignored 
   return out ?? FITS;
 }
 
+const SHORT_PODS = 1;
+const SHORT_CPU = 2;
+const SHORT_MEMORY = 4;
+const SHORT_STORAGE = 8;
+
+/** fitsTotals' checks for requests without extended resources, as bits (SHORT_*). */
+function shortfalls(request: Resource, alloc: Resource, used: Resource, podCount: number): number {
+  let mask = podCount + 1 > alloc.pods ? SHORT_PODS : 0;
+  if (request.milliCpu > 0 && request.milliCpu > alloc.milliCpu - used.milliCpu) mask |= SHORT_CPU;
+  if (request.memory > 0 && request.memory > alloc.memory - used.memory) mask |= SHORT_MEMORY;
+  if (request.ephemeralStorage > 0 && request.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) mask |= SHORT_STORAGE;
+  return mask;
+}
+
+/** By shortfall bits: filter()'s Status, reasons in fitsTotals' order (frozen: shared by every node). */
+const SHORTFALL_STATUSES: readonly Status[] = Array.from({ length: 16 }, (_, mask) => {
+  const reasons: string[] = [];
+  if (mask & SHORT_PODS) reasons.push(REASON_TOO_MANY_PODS);
+  if (mask & SHORT_CPU) reasons.push('Insufficient cpu');
+  if (mask & SHORT_MEMORY) reasons.push('Insufficient memory');
+  if (mask & SHORT_STORAGE) reasons.push('Insufficient ephemeral-storage');
+  return Object.freeze({ code: 'Unschedulable' as const, reasons: Object.freeze(reasons), plugin: Names.NodeResourcesFit });
+});
+
 export class NodeResourcesFit implements PreFilterPlugin, BatchFilterPlugin, KernelScorePlugin, EnqueueExtensions {
   readonly name = Names.NodeResourcesFit;
   readonly kernelScore: KernelScoreConfig;
@@ -94,9 +120,23 @@ export class NodeResourcesFit implements PreFilterPlugin, BatchFilterPlugin, Ker
   filter(state: CycleState, _pod: PodInfo, node: NodeInfo): Status {
     const request = state.read<Resource>(STATE_KEY);
     if (!request) return errorStatus(new Error(`reading "${STATE_KEY}" from cycleState: not found`));
+    if (request.scalar.size === 0) {
+      // Without extended resources the Status depends only on which of four resources fall
+      // short: one shared Status per combination (preemption's failing attempts ask every node).
+      const mask = shortfalls(request, node.allocatable, node.requested, node.pods.length);
+      return mask === 0 ? SUCCESS : SHORTFALL_STATUSES[mask]!;
+    }
     const insufficient = fitsRequest(request, node, this.ignored);
     if (insufficient.length === 0) return SUCCESS;
     return { code: 'Unschedulable', reasons: insufficient.map((r) => r.reason), plugin: this.name };
+  }
+
+  /**
+   * Would filter() reject a node with these totals? Preemption asks it before a dry run: a node
+   * this rejects even with every lower-priority pod removed can never be a candidate.
+   */
+  rejectsTotals(request: Resource, alloc: Resource, used: Resource, podCount: number): boolean {
+    return fitsTotals(request, alloc, used, podCount, this.ignored).length > 0;
   }
 
   /** filter() for all nodes: the pods/cpu/memory checks of fitsRequest inlined over the nodes. */

@@ -89,6 +89,31 @@ t.test('NodeResourcesFit filter (upstream TestEnoughRequests)', async (t) => {
   }
 });
 
+t.test('filter() without extended resources (shared Statuses) says what fitsRequest says', async (t) => {
+  const plugin = fit();
+  const values = [0, 1, 2, 3, 5];
+  let compared = 0;
+  let rejected = 0;
+  for (const cpu of values) for (const memory of values) for (const storage of values) for (const used of [0, 2, 4]) for (const pods of [1, 2, 3]) {
+    const requests: Rl = {};
+    if (cpu) requests.cpu = `${cpu}m`;
+    if (memory) requests.memory = memory;
+    if (storage) requests['ephemeral-storage'] = storage;
+    const alloc: Rl = { cpu: '4m', memory: 4, pods, 'ephemeral-storage': 4 };
+    const node = nodeUsing({ cpu: `${used}m`, memory: used, 'ephemeral-storage': used }, alloc, 2);
+    const pod = podWith({ containers: [requests] });
+    const want = fitsRequest(newPodInfo(pod).requests, node).map((r) => r.reason);
+    const s = runFit(plugin, pod, node);
+    compared++;
+    if (want.length) rejected++;
+    if (want.length === 0 ? s.code !== 'Success' : s.code !== 'Unschedulable' || s.plugin !== 'NodeResourcesFit' || s.reasons.join('|') !== want.join('|')) {
+      t.fail(`cpu ${cpu} memory ${memory} storage ${storage} used ${used} pods ${pods}: ${JSON.stringify(s)} vs ${JSON.stringify(want)}`);
+      return;
+    }
+  }
+  t.ok(rejected > 100 && rejected < compared, `${compared} cases, ${rejected} rejected, all with fitsRequest's reasons`);
+});
+
 t.test('fitsRequest details for callers (preemption, explain)', async (t) => {
   const ni = nodeUsing({ cpu: '8m', memory: 10, 'example.com/aaa': 4 });
   const request = newPodInfo(podWith({ containers: [{ cpu: '3m', memory: 5, 'example.com/aaa': 2 }] })).requests;
