@@ -8,18 +8,10 @@ import t from 'tap';
 import yaml from 'js-yaml';
 import { builtinPlugins } from '../../../kernel/plugin/config.js';
 import { startTestKite, type TestKite } from '../../../kernel/testing/kite.js';
+import { poll } from '../../../kernel/testing/poll.js';
 
 const VIOLATION = "Cannot evict pod as it would violate the pod's disruption budget.";
 
-async function poll<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 function evictionRequest(kite: TestKite, pod: string, query = '') {
   const body = JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace: 'default' } });

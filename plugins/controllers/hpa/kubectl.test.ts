@@ -9,16 +9,8 @@ import t from 'tap';
 import yaml from 'js-yaml';
 import { builtinPlugins } from '../../../kernel/plugin/config.js';
 import { startTestKite } from '../../../kernel/testing/kite.js';
+import { poll } from '../../../kernel/testing/poll.js';
 
-async function poll<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 function hpaManifest(name: string, target: string, spec: Record<string, unknown>): string {
   return yaml.dump({
